@@ -1,0 +1,97 @@
+import COpenSSL
+
+/// ChaCha20-Poly1305 AEAD (RFC 8439) with a 32-byte key, 12-byte nonce and 16-byte tag.
+///
+/// One instance keeps one OpenSSL cipher context and reuses it (about twice as fast for small
+/// records), so an instance must be used by one thread at a time; it is not `Sendable`.
+public final class ChaChaPoly {
+    /// Key length.
+    public static let keyLength = 32
+    /// Nonce length.
+    public static let nonceLength = 12
+    /// Tag length, appended to the ciphertext.
+    public static let tagLength = 16
+
+    private let key: SecureBytes
+    private let context: OpaquePointer
+
+    /// A cipher for `key`.
+    public init(key: SecureBytes) throws(CryptoError) {
+        guard key.count == Self.keyLength else {
+            throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 key", got: key.count, expected: Self.keyLength)
+        }
+        guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError.drainOpenSSL("EVP_CIPHER_CTX_new") }
+        self.key = key
+        self.context = context
+    }
+
+    deinit { EVP_CIPHER_CTX_free(context) }  // frees and cleanses the key schedule
+
+    /// Encrypts `plaintext` and returns ciphertext || tag.
+    public func seal(nonce: [UInt8], plaintext: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
+        try checkNonce(nonce)
+        var out = [UInt8](repeating: 0, count: plaintext.count + Self.tagLength)
+        let ok = key.withUnsafeBytes { keyBytes in
+            out.withUnsafeMutableBufferPointer { outBuffer -> Bool in
+                var length: Int32 = 0, finalLength: Int32 = 0
+                guard EVP_EncryptInit_ex(context, EVP_chacha20_poly1305(), nil, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonce) == 1,
+                    aad.count == 0 || EVP_EncryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1,
+                    plaintext.count == 0 || EVP_EncryptUpdate(context, outBuffer.baseAddress, &length, plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(plaintext.count)) == 1,
+                    EVP_EncryptFinal_ex(context, outBuffer.baseAddress! + Int(length), &finalLength) == 1
+                else { return false }
+                return EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagLength), outBuffer.baseAddress! + plaintext.count) == 1
+            }
+        }
+        guard ok else { throw CryptoError.drainOpenSSL("ChaCha20-Poly1305 seal") }
+        return out
+    }
+
+    /// Decrypts ciphertext || tag. Throws `.authenticationFailed` (and returns no plaintext) when
+    /// anything was altered.
+    public func open(nonce: [UInt8], sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
+        try checkNonce(nonce)
+        guard sealed.count >= Self.tagLength else { throw CryptoError.authenticationFailed }
+        let ciphertextLength = sealed.count - Self.tagLength
+        var out = [UInt8](repeating: 0, count: max(ciphertextLength, 1))
+        let ok = key.withUnsafeBytes { keyBytes in
+            out.withUnsafeMutableBufferPointer { outBuffer -> Bool in
+                var length: Int32 = 0, finalLength: Int32 = 0
+                let input = sealed.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                let tag = UnsafeMutableRawPointer(mutating: sealed.baseAddress! + ciphertextLength)
+                guard EVP_DecryptInit_ex(context, EVP_chacha20_poly1305(), nil, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonce) == 1,
+                    aad.count == 0 || EVP_DecryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1,
+                    ciphertextLength == 0 || EVP_DecryptUpdate(context, outBuffer.baseAddress, &length, input, Int32(ciphertextLength)) == 1,
+                    EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagLength), tag) == 1
+                else { return false }
+                return EVP_DecryptFinal_ex(context, outBuffer.baseAddress! + Int(length), &finalLength) == 1
+            }
+        }
+        guard ok else {
+            out.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+            ERR_clear_error()
+            throw CryptoError.authenticationFailed
+        }
+        out.removeLast(out.count - ciphertextLength)
+        return out
+    }
+
+    /// Encrypts a byte array; see `seal(nonce:plaintext:aad:)`.
+    public func seal(nonce: [UInt8], plaintext: [UInt8], aad: [UInt8] = []) throws(CryptoError) -> [UInt8] {
+        try withBytes(plaintext) { (p) throws(CryptoError) in
+            try withBytes(aad) { (a) throws(CryptoError) in try seal(nonce: nonce, plaintext: p, aad: a) }
+        }
+    }
+
+    /// Decrypts a byte array; see `open(nonce:sealed:aad:)`.
+    public func open(nonce: [UInt8], sealed: [UInt8], aad: [UInt8] = []) throws(CryptoError) -> [UInt8] {
+        try withBytes(sealed) { (s) throws(CryptoError) in
+            try withBytes(aad) { (a) throws(CryptoError) in try open(nonce: nonce, sealed: s, aad: a) }
+        }
+    }
+
+    private func checkNonce(_ nonce: [UInt8]) throws(CryptoError) {
+        guard nonce.count == Self.nonceLength else {
+            throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 nonce", got: nonce.count, expected: Self.nonceLength)
+        }
+    }
+}
