@@ -12,17 +12,66 @@ let libtorrentDefines: [CXXSetting] = [
 let package = Package(
     name: "Megatorrent",
     products: [
-
+        .executable(name: "megatorrent", targets: ["MegatorrentCLI"]),
+        // libmegatorrent.so: the C ABI of include/megatorrent.h. Build it with scripts/build-lib.sh
+        // (release, static Swift runtime) so it needs nothing from the toolchain at run time.
+        .library(name: "megatorrent-c", type: .dynamic, targets: ["MegatorrentCABI"]),
+        .executable(name: "megatorrent-bench", targets: ["MegatorrentBench"]),
+        .executable(name: "megatorrent-fuzz", targets: ["MegatorrentFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // OpenSSL's libcrypto, reached only through MegatorrentCrypto.
+        // Edges in C and C++: OpenSSL's libcrypto, the libtorrent shim, the C ABI's header.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(
+            name: "CLibtorrentShim",
+            path: "cshim",
+            cxxSettings: libtorrentDefines,
+            linkerSettings: [.linkedLibrary("torrent-rasterbar"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "CMegatorrentABI"),
+        .target(name: "CFuzzerDriver"),
+
+        // Identity and manifests: pure code.
         .target(name: "MegatorrentCrypto", dependencies: ["COpenSSL"]),
-        .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"]),
+        .target(name: "MegatorrentJSON"),
+        .target(name: "MegatorrentManifest", dependencies: ["MegatorrentCrypto", "MegatorrentJSON"]),
+        .target(name: "MegatorrentIdentity", dependencies: ["MegatorrentCrypto"]),
+
+        // State and the libtorrent bridge.
+        .target(
+            name: "MegatorrentState",
+            dependencies: ["MegatorrentManifest", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "MegatorrentTorrent", dependencies: ["CLibtorrentShim"]),
+
+        // Bindings: the C ABI and the CLI.
+        .target(
+            name: "MegatorrentCABI",
+            dependencies: ["CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity"]),
+        .executableTarget(
+            name: "MegatorrentCLI",
+            dependencies: [
+                "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
+                "MegatorrentTorrent", "CMegatorrentABI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Quality: benchmarks and fuzz targets.
+        .executableTarget(
+            name: "MegatorrentBench", dependencies: ["MegatorrentManifest", "MegatorrentCrypto"], path: "bench/Sources"),
+        .executableTarget(
+            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "CFuzzerDriver"], path: "fuzz/Sources"),
+
+        .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
+        .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
+        .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
+        .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
+        .testTarget(name: "MegatorrentStateTests", dependencies: ["MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto"]),
+        .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim"]),
+        .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

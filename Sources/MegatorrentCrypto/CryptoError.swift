@@ -58,3 +58,9 @@ public enum CryptoRandom {
         return out
     }
 }
+
+/// The OpenSSL library this process runs with.
+public enum OpenSSLVersion {
+    /// For example "OpenSSL 3.0.17 1 Jul 2025".
+    public static var text: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
+}

@@ -1,0 +1,37 @@
+import MegatorrentCrypto
+import MegatorrentJSON
+
+/// Makes signed manifests from unsigned input.
+public enum ManifestSigner {
+    /// Signs `body` with `key`. Throws `.keyMismatch` when the body names another public key.
+    public static func sign(_ body: ManifestBody, with key: Ed25519.PrivateKey) throws -> SignedManifest {
+        guard body.publicKey == key.publicKey else {
+            throw ManifestError.keyMismatch(expected: body.publicKey.hex, got: key.publicKey.hex)
+        }
+        try validate(body)
+        let signature = try key.sign(body.canonicalBytes)
+        return SignedManifest(body: body, signature: signature)
+    }
+
+    /// Signs unsigned input: a JSON object with `collections` (and any other fields, kept). Input
+    /// fields `publicKey`, `sequence`, `timestamp` and `signature` are replaced by the arguments.
+    public static func sign(
+        unsignedJSON bytes: [UInt8], with key: Ed25519.PrivateKey, sequence: UInt64, timestamp: UInt64
+    ) throws -> SignedManifest {
+        let members: [JSONMember] = try bytes.withUnsafeBytes { buffer throws(ManifestError) in try ManifestDecoder.parseObject(buffer) }
+        let collections = try ManifestDecoder.collections(ManifestDecoder.field(members, "collections"))
+        let body = ManifestBody(
+            publicKey: key.publicKey, sequence: sequence, timestamp: timestamp, collections: collections,
+            extraFields: ManifestDecoder.extraFields(members))
+        return try sign(body, with: key)
+    }
+
+    /// The checks a receiver makes that a hand-built body could fail.
+    static func validate(_ body: ManifestBody) throws(ManifestError) {
+        guard body.sequence <= ManifestLimits.maxInteger else { throw .sequenceOutOfRange }
+        guard body.timestamp <= ManifestLimits.maxInteger else { throw .timestampOutOfRange }
+        _ = try ManifestDecoder.collections(.array(body.collections.map(\.json)))
+        let size = body.canonicalBytes.count + 150  // the signature field adds 141 bytes
+        guard size <= ManifestLimits.maxBytes else { throw .tooLarge(bytes: size) }
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every benchmark in a release build and prints each as a ratio to a baseline measured in the
+# same run. Options are passed on: --json (one JSON object per line), --quick, --check (exit 1 when a
+# ratio is below its target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+swift build -c release --product megatorrent-bench >&2
+exec .build/release/megatorrent-bench "$@"

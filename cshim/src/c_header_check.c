@@ -1,0 +1,21 @@
+/* c_header_check.c: compiles mtlt_shim.h as C, so the header stays pure C (the rest of the target
+ * is C++, which would accept C++-only constructs unnoticed). It also checks, in C, that the
+ * settings struct keeps the version 1 layout that compiled callers rely on. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mtlt_shim.h"
+
+/* The initialiser macro must compile as C too. */
+static const mtlt_session_settings c_header_check_init __attribute__((unused)) = MTLT_SESSION_SETTINGS_INIT;
+
+_Static_assert(offsetof(mtlt_session_settings, version) == 0, "version must stay the first field");
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+/* LP64: int version (+4 padding), two pointers, nine ints, reserved[8] (+4 tail padding). Adding a
+ * field without taking it out of reserved[] changes these: callers compiled against the old header
+ * would pass a struct of another size. */
+_Static_assert(offsetof(mtlt_session_settings, listen_interfaces) == 8, "mtlt_session_settings v1 layout");
+_Static_assert(offsetof(mtlt_session_settings, reserved) == 60, "mtlt_session_settings v1 layout");
+_Static_assert(sizeof(mtlt_session_settings) == 96, "mtlt_session_settings v1 layout");
+#endif

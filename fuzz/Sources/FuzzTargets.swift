@@ -1,0 +1,29 @@
+import MegatorrentJSON
+import MegatorrentManifest
+
+/// The fuzz targets: each takes arbitrary bytes, must never trap, and checks the properties that
+/// must hold for any input it accepts.
+enum FuzzTarget: String, CaseIterable {
+    /// The manifest verifier: parse, validate, canonicalize, verify. An accepted manifest must
+    /// re-serialise to bytes that verify to the same manifest.
+    case manifest
+    /// The JSON parser and RFC 8785 canonicalizer: canonical output is a fixed point.
+    case json
+    /// The magnet URI validator.
+    case magnet
+
+    func run(_ data: UnsafeBufferPointer<UInt8>) {
+        switch self {
+        case .manifest:
+            guard let manifest = try? ManifestVerifier.verify(UnsafeRawBufferPointer(data)) else { return }
+            let again = try? ManifestVerifier.verify(manifest.jsonBytes)
+            precondition(again == manifest, "a verified manifest must survive re-serialisation")
+        case .json:
+            guard let canonical = try? CanonicalJSON.canonicalize(Array(data), options: JSONParseOptions()) else { return }
+            let twice = try? CanonicalJSON.canonicalize(canonical, options: JSONParseOptions())
+            precondition(twice == canonical, "canonical JSON must be a fixed point")
+        case .magnet:
+            _ = try? MagnetLink.validate(UnsafeBufferPointer(rebasing: data[...]))
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/*
+ * megatorrent.h: the C ABI of libmegatorrent.
+ *
+ * Megatorrent adds signed, updateable channels to BitTorrent: an Ed25519 key is a channel's address,
+ * and its author publishes signed JSON manifests of magnet links. This header is the whole C
+ * surface; docs/c-api.md is its reference.
+ *
+ * Conventions (libgit2's):
+ *  - Every symbol starts with `mt_` (macros with `MT_`).
+ *  - Functions return int: 0 (MT_OK) on success or a negative mt_error_code. After a failure,
+ *    mt_error_last() gives a one-line message for the calling thread.
+ *  - Out parameters come first. On failure they are left untouched unless documented otherwise.
+ *  - Opaque handles are made by mt_<type>_new/_generate/_load and released by mt_<type>_free;
+ *    freeing NULL is a no-op.
+ *  - Option structs carry a version field; initialise them with their _INIT macro.
+ *  - Strings the library allocates are released with mt_string_free, and with nothing else.
+ *  - Nothing throws or aborts across this boundary: bad input gives an error code.
+ *
+ * Thread safety: every function may be called from any thread. An mt_key is immutable once made
+ * and may be shared by threads. mt_error_last() is per thread.
+ */
+#ifndef MEGATORRENT_H
+#define MEGATORRENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MT_EXTERN __attribute__((visibility("default")))
+#else
+#define MT_EXTERN
+#endif
+
+/** The library's version, also returned by mt_version(). */
+#define MEGATORRENT_VERSION "0.1.0"
+#define MEGATORRENT_VERSION_MAJOR 0
+#define MEGATORRENT_VERSION_MINOR 1
+#define MEGATORRENT_VERSION_PATCH 0
+
+/** Return codes: MT_OK or a negative value. */
+typedef enum mt_error_code {
+    MT_OK = 0,
+    /** An argument was invalid: NULL where a value is required, or an options struct of an unknown version. */
+    MT_EINVAL = -1,
+    /** The manifest was refused; the mt_manifest_status out parameter says why. */
+    MT_EMANIFEST = -2,
+    /** No file at the given path. */
+    MT_ENOTFOUND = -3,
+    /** A key file is readable by group or others (chmod 600 fixes it). */
+    MT_EPERMISSIONS = -4,
+    /** A key file is not 32 bytes or not a regular file. */
+    MT_ECORRUPT = -5,
+    /** Refused to overwrite an existing file. */
+    MT_EEXISTS = -6,
+    /** An operating-system or OpenSSL operation failed; see mt_error_last(). */
+    MT_EOS = -7,
+    /** Any other failure; see mt_error_last(). */
+    MT_ERROR = -100
+} mt_error_code;
+
+/**
+ * Why a manifest was refused (0 means valid). The numbers are stable and match the codes of
+ * docs/manifest.md and the CLI's --json output.
+ */
+typedef enum mt_manifest_status {
+    MT_MANIFEST_VALID = 0,
+    MT_MANIFEST_TOO_LARGE = 1,          /**< over 1 MiB */
+    MT_MANIFEST_MALFORMED_JSON = 2,     /**< not strict JSON: grammar, UTF-8, lone surrogate, duplicate key, depth */
+    MT_MANIFEST_NOT_AN_OBJECT = 3,
+    MT_MANIFEST_MISSING_FIELD = 4,
+    MT_MANIFEST_INVALID_FIELD = 5,      /**< a field of the wrong type or shape */
+    MT_MANIFEST_INVALID_PUBLIC_KEY = 6, /**< not 64 lowercase hex digits */
+    MT_MANIFEST_WEAK_PUBLIC_KEY = 7,    /**< low-order or non-canonical Ed25519 point */
+    MT_MANIFEST_SEQUENCE_OUT_OF_RANGE = 8,
+    MT_MANIFEST_TIMESTAMP_OUT_OF_RANGE = 9,
+    MT_MANIFEST_TOO_MANY_COLLECTIONS = 10,
+    MT_MANIFEST_TOO_MANY_ITEMS = 11,
+    MT_MANIFEST_TITLE_TOO_LONG = 12,
+    MT_MANIFEST_INVALID_ITEM = 13,      /**< an item that is not a valid magnet URI */
+    MT_MANIFEST_INVALID_SIGNATURE_ENCODING = 14,
+    MT_MANIFEST_BAD_SIGNATURE = 15,
+    MT_MANIFEST_KEY_MISMATCH = 16,      /**< signed by another key than the one expected */
+    MT_MANIFEST_STALE_SEQUENCE = 17     /**< not above the last accepted sequence (replay) */
+} mt_manifest_status;
+
+/** The library's version string, e.g. "0.1.0". Static storage: never free it. */
+MT_EXTERN const char *mt_version(void);
+
+/**
+ * A one-line description of the last failure on the calling thread, or NULL if no call on this
+ * thread has failed. Valid until the next failing call on the same thread; do not free it.
+ */
+MT_EXTERN const char *mt_error_last(void);
+
+/** Releases a string the library allocated. NULL is a no-op. */
+MT_EXTERN void mt_string_free(char *string);
+
+/* ---- Keys ------------------------------------------------------------------------------------ */
+
+/** A channel's Ed25519 signing key. Immutable; safe to share between threads. Its secret is wiped on free. */
+typedef struct mt_key mt_key;
+
+/** Makes a new random key. Release it with mt_key_free. */
+MT_EXTERN int mt_key_generate(mt_key **out);
+
+/**
+ * Loads a key file (the 32-byte seed). Fails with MT_ENOTFOUND, MT_EPERMISSIONS (readable by
+ * group or others), MT_ECORRUPT (wrong size, not a regular file) or MT_EOS.
+ */
+MT_EXTERN int mt_key_load(mt_key **out, const char *path);
+
+/**
+ * Writes `key` to `path` atomically with mode 0600. Unless `overwrite` is non-zero, an existing
+ * file is kept and MT_EEXISTS returned.
+ */
+MT_EXTERN int mt_key_save(const mt_key *key, const char *path, int overwrite);
+
+/**
+ * The channel id of `key`: its public key as 64 lowercase hex digits. `*out` is set to a string
+ * the caller releases with mt_string_free.
+ */
+MT_EXTERN int mt_key_public_hex(char **out, const mt_key *key);
+
+/** Releases a key and wipes its secret. NULL is a no-op. */
+MT_EXTERN void mt_key_free(mt_key *key);
+
+/* ---- Manifests ------------------------------------------------------------------------------- */
+
+#define MT_SIGN_OPTIONS_VERSION 1
+
+/** Options of mt_manifest_sign. */
+typedef struct mt_sign_options {
+    unsigned int version;  /**< MT_SIGN_OPTIONS_VERSION */
+    uint64_t sequence;     /**< 0 ... 2^53-1; each new version of a channel needs a higher one */
+    uint64_t timestamp_ms; /**< milliseconds since the Unix epoch; 0 means now */
+    uint64_t reserved[4];  /**< zero */
+} mt_sign_options;
+
+#define MT_SIGN_OPTIONS_INIT { MT_SIGN_OPTIONS_VERSION, 0, 0, { 0, 0, 0, 0 } }
+
+/**
+ * Signs unsigned manifest JSON (an object with "collections"; other unknown fields are kept) of
+ * `length` bytes. Fields publicKey, sequence, timestamp and signature of the input are replaced.
+ * On success `*out_json` is the signed manifest (RFC 8785 canonical JSON, NUL-terminated), to be
+ * released with mt_string_free. On refused input returns MT_EMANIFEST and sets `*out_status`
+ * (which may be NULL if the caller does not want it).
+ */
+MT_EXTERN int mt_manifest_sign(
+    char **out_json, mt_manifest_status *out_status, const mt_key *key, const char *unsigned_json,
+    size_t length, const mt_sign_options *options);
+
+#define MT_MANIFEST_INFO_VERSION 1
+
+/** What mt_manifest_verify learned about a valid manifest. */
+typedef struct mt_manifest_info {
+    unsigned int version;  /**< MT_MANIFEST_INFO_VERSION, set by the caller */
+    char channel[65];      /**< the signer's public key, 64 lowercase hex digits and a NUL */
+    uint64_t sequence;
+    uint64_t timestamp_ms;
+    uint32_t collections;  /**< number of collections */
+    uint32_t items;        /**< number of items over all collections */
+    uint64_t reserved[4];
+} mt_manifest_info;
+
+#define MT_MANIFEST_INFO_INIT { MT_MANIFEST_INFO_VERSION, { 0 }, 0, 0, 0, 0, { 0, 0, 0, 0 } }
+
+/**
+ * Verifies a signed manifest of `length` bytes: strict JSON, the validation rules and limits of
+ * docs/manifest.md, and a strict Ed25519 signature over its canonical form. When
+ * `expected_channel` is not NULL (64 hex digits or a magnet:?xs=urn:btpk: link) the manifest
+ * must be signed by that key.
+ *
+ * Returns MT_OK and sets `*out_status` to MT_MANIFEST_VALID (and fills `*out_info` when not NULL),
+ * or returns MT_EMANIFEST with the reason in `*out_status`, or MT_EINVAL for a NULL `out_status`
+ * or `json`, an unknown `out_info->version` or an unparseable `expected_channel`.
+ * This function keeps no state: replay protection (sequence above the last accepted) is the
+ * caller's, or the subscription engine's.
+ */
+MT_EXTERN int mt_manifest_verify(
+    mt_manifest_status *out_status, mt_manifest_info *out_info, const char *json, size_t length,
+    const char *expected_channel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEGATORRENT_H */

@@ -1,0 +1,196 @@
+/*
+ * The C ABI's own test: calls every function of include/megatorrent.h, bad input included. Built by
+ * the top-level CMakeLists.txt with AddressSanitizer and UndefinedBehaviorSanitizer and run by ctest.
+ */
+#include <megatorrent.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(condition)                                                                        \
+    do {                                                                                        \
+        if (condition) {                                                                        \
+            passed++;                                                                           \
+        } else {                                                                                \
+            failed++;                                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__,   \
+                    #condition, mt_error_last() ? mt_error_last() : "none");                    \
+        }                                                                                       \
+    } while (0)
+
+static const char *UNSIGNED =
+    "{\"collections\":[{\"title\":\"Films\",\"items\":["
+    "\"magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=One\"]}],\"extra\":[1,2.5]}";
+
+static char folder[256];
+
+static void path_in_folder(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", folder, name);
+}
+
+static void test_version_and_errors(void)
+{
+    CHECK(strcmp(mt_version(), MEGATORRENT_VERSION) == 0);
+    CHECK(mt_error_last() == NULL);
+    mt_string_free(NULL);
+    mt_key_free(NULL);
+}
+
+static void test_keys(void)
+{
+    mt_key *key = NULL, *loaded = NULL;
+    char *hex = NULL, *hex2 = NULL;
+    char path[512];
+    path_in_folder(path, sizeof path, "channel.key");
+
+    CHECK(mt_key_generate(NULL) == MT_EINVAL);
+    CHECK(mt_error_last() != NULL && strstr(mt_error_last(), "NULL") != NULL);
+    CHECK(mt_key_generate(&key) == MT_OK && key != NULL);
+    CHECK(mt_key_public_hex(&hex, key) == MT_OK && hex != NULL && strlen(hex) == 64);
+    CHECK(mt_key_public_hex(NULL, key) == MT_EINVAL);
+    CHECK(mt_key_public_hex(&hex2, NULL) == MT_EINVAL);
+
+    CHECK(mt_key_save(key, path, 0) == MT_OK);
+    struct stat info;
+    CHECK(stat(path, &info) == 0 && (info.st_mode & 0777) == 0600 && info.st_size == 32);
+    CHECK(mt_key_save(key, path, 0) == MT_EEXISTS);
+    CHECK(mt_key_save(key, path, 1) == MT_OK);
+    CHECK(mt_key_save(NULL, path, 0) == MT_EINVAL);
+    CHECK(mt_key_save(key, NULL, 0) == MT_EINVAL);
+
+    CHECK(mt_key_load(&loaded, path) == MT_OK);
+    CHECK(mt_key_public_hex(&hex2, loaded) == MT_OK && strcmp(hex, hex2) == 0);
+
+    mt_key *bad = NULL;
+    char missing[512];
+    path_in_folder(missing, sizeof missing, "missing.key");
+    CHECK(mt_key_load(&bad, missing) == MT_ENOTFOUND && bad == NULL);
+    CHECK(mt_key_load(NULL, path) == MT_EINVAL);
+    CHECK(mt_key_load(&bad, NULL) == MT_EINVAL);
+    chmod(path, 0644);
+    CHECK(mt_key_load(&bad, path) == MT_EPERMISSIONS && bad == NULL);
+    CHECK(strstr(mt_error_last(), "chmod 600") != NULL);
+    chmod(path, 0600);
+    CHECK(truncate(path, 31) == 0);
+    CHECK(mt_key_load(&bad, path) == MT_ECORRUPT && bad == NULL);
+    CHECK(mt_key_load(&bad, folder) == MT_ECORRUPT);
+    CHECK(mt_key_save(key, "/proc/megatorrent/none.key", 0) == MT_EOS);
+
+    mt_string_free(hex);
+    mt_string_free(hex2);
+    mt_key_free(key);
+    mt_key_free(loaded);
+}
+
+static void test_manifests(void)
+{
+    mt_key *key = NULL;
+    char *json = NULL, *hex = NULL;
+    mt_manifest_status status = MT_MANIFEST_BAD_SIGNATURE;
+    mt_sign_options options = MT_SIGN_OPTIONS_INIT;
+    mt_manifest_info info = MT_MANIFEST_INFO_INIT;
+
+    CHECK(mt_key_generate(&key) == MT_OK);
+    CHECK(mt_key_public_hex(&hex, key) == MT_OK);
+    options.sequence = 42;
+    options.timestamp_ms = 1700000000000ULL;
+
+    CHECK(mt_manifest_sign(&json, &status, key, UNSIGNED, strlen(UNSIGNED), &options) == MT_OK);
+    CHECK(status == MT_MANIFEST_VALID && json != NULL && strstr(json, "\"sequence\":42") != NULL);
+
+    CHECK(mt_manifest_verify(&status, &info, json, strlen(json), NULL) == MT_OK);
+    CHECK(status == MT_MANIFEST_VALID && info.sequence == 42 && info.timestamp_ms == 1700000000000ULL);
+    CHECK(strcmp(info.channel, hex) == 0 && info.collections == 1 && info.items == 1);
+    CHECK(mt_manifest_verify(&status, NULL, json, strlen(json), hex) == MT_OK);
+
+    /* A changed byte, a changed sequence, another expected key: refused with a reason. */
+    char *copy = strdup(json);
+    *strstr(copy, "Films") = 'f';
+    CHECK(mt_manifest_verify(&status, NULL, copy, strlen(copy), NULL) == MT_EMANIFEST);
+    CHECK(status == MT_MANIFEST_BAD_SIGNATURE);
+    strcpy(copy, json);
+    memcpy(strstr(copy, "\"sequence\":42") + 11, "43", 2);
+    CHECK(mt_manifest_verify(&status, NULL, copy, strlen(copy), NULL) == MT_EMANIFEST && status == MT_MANIFEST_BAD_SIGNATURE);
+    char other[65];
+    memset(other, '1', 64);
+    other[64] = 0;
+    other[0] = '2';
+    CHECK(mt_manifest_verify(&status, NULL, json, strlen(json), other) == MT_EMANIFEST && status == MT_MANIFEST_KEY_MISMATCH);
+    CHECK(mt_manifest_verify(&status, NULL, json, strlen(json), "not a key") == MT_EINVAL);
+
+    /* A low-order public key is refused even though OpenSSL alone would accept it. */
+    strcpy(copy, json);
+    char *key_field = strstr(copy, hex);
+    memcpy(key_field, "0100000000000000000000000000000000000000000000000000000000000000", 64);
+    CHECK(mt_manifest_verify(&status, NULL, copy, strlen(copy), NULL) == MT_EMANIFEST && status == MT_MANIFEST_WEAK_PUBLIC_KEY);
+
+    /* Garbage, truncation, empty, embedded NUL and length past the limit. */
+    CHECK(mt_manifest_verify(&status, NULL, "{", 1, NULL) == MT_EMANIFEST && status == MT_MANIFEST_MALFORMED_JSON);
+    CHECK(mt_manifest_verify(&status, NULL, json, strlen(json) - 1, NULL) == MT_EMANIFEST && status == MT_MANIFEST_MALFORMED_JSON);
+    CHECK(mt_manifest_verify(&status, NULL, "", 0, NULL) == MT_EMANIFEST && status == MT_MANIFEST_MALFORMED_JSON);
+    CHECK(mt_manifest_verify(&status, NULL, "[]", 2, NULL) == MT_EMANIFEST && status == MT_MANIFEST_NOT_AN_OBJECT);
+    CHECK(mt_manifest_verify(&status, NULL, "{\"a\":\"\0\"}", 9, NULL) == MT_EMANIFEST && status == MT_MANIFEST_MALFORMED_JSON);
+    CHECK(mt_manifest_verify(&status, NULL, json, (size_t)2 << 20, NULL) == MT_EMANIFEST && status == MT_MANIFEST_TOO_LARGE);
+    CHECK(mt_manifest_verify(&status, NULL, json, (size_t)-1, NULL) == MT_EMANIFEST && status == MT_MANIFEST_TOO_LARGE);
+
+    /* Misuse. */
+    CHECK(mt_manifest_verify(NULL, NULL, json, strlen(json), NULL) == MT_EINVAL);
+    CHECK(mt_manifest_verify(&status, NULL, NULL, 0, NULL) == MT_EINVAL);
+    mt_manifest_info wrong = MT_MANIFEST_INFO_INIT;
+    wrong.version = 99;
+    CHECK(mt_manifest_verify(&status, &wrong, json, strlen(json), NULL) == MT_EINVAL);
+
+    char *unused = NULL;
+    CHECK(mt_manifest_sign(&unused, &status, key, "[1]", 3, &options) == MT_EMANIFEST && status == MT_MANIFEST_NOT_AN_OBJECT && unused == NULL);
+    const char *bad_item = "{\"collections\":[{\"title\":\"t\",\"items\":[\"http://x\"]}]}";
+    CHECK(mt_manifest_sign(&unused, &status, key, bad_item, strlen(bad_item), &options) == MT_EMANIFEST && status == MT_MANIFEST_INVALID_ITEM);
+    CHECK(strstr(mt_error_last(), "items[0]") != NULL);
+    options.sequence = 1ULL << 53;
+    CHECK(mt_manifest_sign(&unused, &status, key, UNSIGNED, strlen(UNSIGNED), &options) == MT_EMANIFEST && status == MT_MANIFEST_SEQUENCE_OUT_OF_RANGE);
+    options.sequence = 1;
+    options.version = 7;
+    CHECK(mt_manifest_sign(&unused, &status, key, UNSIGNED, strlen(UNSIGNED), &options) == MT_EINVAL);
+    CHECK(mt_manifest_sign(&unused, &status, key, UNSIGNED, strlen(UNSIGNED), NULL) == MT_EINVAL);
+    CHECK(mt_manifest_sign(&unused, &status, NULL, UNSIGNED, strlen(UNSIGNED), &options) == MT_EINVAL);
+    CHECK(mt_manifest_sign(NULL, &status, key, UNSIGNED, strlen(UNSIGNED), &options) == MT_EINVAL);
+    CHECK(unused == NULL);
+
+    /* The default timestamp is now. */
+    mt_sign_options now = MT_SIGN_OPTIONS_INIT;
+    char *fresh = NULL;
+    CHECK(mt_manifest_sign(&fresh, NULL, key, UNSIGNED, strlen(UNSIGNED), &now) == MT_OK);
+    mt_manifest_info fresh_info = MT_MANIFEST_INFO_INIT;
+    CHECK(mt_manifest_verify(&status, &fresh_info, fresh, strlen(fresh), NULL) == MT_OK && fresh_info.timestamp_ms > 1700000000000ULL);
+
+    free(copy);
+    mt_string_free(fresh);
+    mt_string_free(json);
+    mt_string_free(hex);
+    mt_key_free(key);
+}
+
+int main(void)
+{
+    snprintf(folder, sizeof folder, "/tmp/mt-c-test-XXXXXX");
+    if (mkdtemp(folder) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_version_and_errors();
+    test_keys();
+    test_manifests();
+
+    char path[512];
+    path_in_folder(path, sizeof path, "channel.key");
+    unlink(path);
+    rmdir(folder);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
