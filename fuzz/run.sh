@@ -19,7 +19,7 @@ done
 [ ${#targets[@]} -gt 0 ] || { echo "usage: fuzz/run.sh TARGET|--all [--seconds N]" >&2; exit 2; }
 
 swift build -c release --scratch-path .build-fuzz --product megatorrent-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >&2
 binary=.build-fuzz/release/megatorrent-fuzz
 mkdir -p fuzz/crashes
 for target in "${targets[@]}"; do
@@ -31,7 +31,7 @@ for target in "${targets[@]}"; do
     "fuzz/corpus-work/$target" "fuzz/corpus/$target" >"fuzz/crashes/.last-$target.log" 2>&1
   status=$?
   set -e
-  grep -E "^(stat::number_of_executed_runs|stat::peak_rss_mb|#[0-9]+ *DONE)" "fuzz/crashes/.last-$target.log" || true
+  grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ *DONE)" "fuzz/crashes/.last-$target.log" || true
   if [ "$status" -ne 0 ]; then
     tail -n 40 "fuzz/crashes/.last-$target.log"
     echo "fuzz: $target FAILED (status $status); the input is in fuzz/crashes/" >&2

@@ -39,53 +39,85 @@ public enum MagnetLink {
     /// Throws the first problem found in `uri`, or returns when it is a valid magnet URI.
     public static func validate(_ uri: String) throws(Problem) {
         var uri = uri
-        let result: Result<Void, Problem> = uri.withUTF8 { bytes in Result { () throws(Problem) in try validate(bytes) } }
-        try result.get()
+        if let problem = uri.withUTF8({ bytes -> Problem? in
+            do throws(Problem) { try validate(bytes) } catch { return error }
+            return nil
+        }) {
+            throw problem
+        }
     }
 
-    /// Validates the UTF-8 bytes of a magnet URI.
+    /// Validates the UTF-8 bytes of a magnet URI in one pass over them.
     public static func validate(_ bytes: UnsafeBufferPointer<UInt8>) throws(Problem) {
         guard bytes.count <= ManifestLimits.maxItemBytes else { throw .tooLong(bytes.count) }
-        let prefix: [UInt8] = Array("magnet:?".utf8)
-        guard bytes.count >= prefix.count else { throw .notMagnet }
-        for i in 0..<prefix.count where lowercased(bytes[i]) != prefix[i] { throw .notMagnet }
-
-        var sawExactTopic = false
-        var start = prefix.count
-        while start <= bytes.count {
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
-            if end > start {
-                try validateParameter(bytes, start, end, &sawExactTopic)
+        guard hasPrefixIgnoringCase(bytes, magnetPrefix) else { throw .notMagnet }
+        let problem: Problem? = byteClasses.withUnsafeBufferPointer { classes in
+            var sawExactTopic = false
+            var parameterStart = magnetPrefix.utf8CodeUnitCount
+            var equals = -1
+            var i = parameterStart
+            while i < bytes.count {
+                switch classes[Int(bytes[i])] & ByteClass.scannerMask {
+                case ByteClass.plain:
+                    i += 1
+                case ByteClass.equals:
+                    if equals < 0 { equals = i }
+                    i += 1
+                case ByteClass.ampersand:
+                    if i > parameterStart {
+                        do throws(Problem) { try finishParameter(bytes, parameterStart, equals, i, &sawExactTopic) } catch { return error }
+                    }
+                    i += 1
+                    parameterStart = i
+                    equals = -1
+                case ByteClass.percent:
+                    guard i + 2 < bytes.count, classes[Int(bytes[i + 1])] & ByteClass.hex != 0, classes[Int(bytes[i + 2])] & ByteClass.hex != 0 else { return .badPercentEscape(offset: i) }
+                    i += 3
+                default:
+                    return .invalidCharacter(offset: i)
+                }
             }
-            start = end + 1
+            if i > parameterStart {
+                do throws(Problem) { try finishParameter(bytes, parameterStart, equals, i, &sawExactTopic) } catch { return error }
+            }
+            return sawExactTopic ? nil : .missingExactTopic
         }
-        guard sawExactTopic else { throw .missingExactTopic }
+        if let problem { throw problem }
     }
 
-    private static func validateParameter(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ sawExactTopic: inout Bool
-    ) throws(Problem) {
-        var i = start
-        var equals = -1
-        while i < end {
-            let c = bytes[i]
-            if c == UInt8(ascii: "%") {
-                guard i + 2 < end, isHex(bytes[i + 1]), isHex(bytes[i + 2]) else {
-                    throw .badPercentEscape(offset: i)
-                }
-                i += 3
-                continue
-            }
-            guard isURICharacter(c) else { throw .invalidCharacter(offset: i) }
-            if c == UInt8(ascii: "="), equals < 0 { equals = i }
-            i += 1
+    /// What a byte means: the low bits are its meaning to the scanner, the high bits flags.
+    private enum ByteClass {
+        static let invalid: UInt8 = 0, plain: UInt8 = 1, ampersand: UInt8 = 2, percent: UInt8 = 3, equals: UInt8 = 4
+        static let scannerMask: UInt8 = 0x0f
+        /// A hex digit, either case.
+        static let hex: UInt8 = 0x10
+        /// A base32 digit (RFC 4648 alphabet), either case.
+        static let base32: UInt8 = 0x20
+    }
+
+    /// The class of every byte value: RFC 3986 unreserved and reserved characters are plain, except
+    /// the three the scanner acts on; everything else (controls, space, `"<>\\^`{|}`, non-ASCII) is
+    /// invalid.
+    private static let byteClasses: [UInt8] = {
+        var table = [UInt8](repeating: ByteClass.invalid, count: 256)
+        for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$'()*+,;".utf8 {
+            table[Int(c)] = ByteClass.plain
         }
+        table[Int(UInt8(ascii: "&"))] = ByteClass.ampersand
+        table[Int(UInt8(ascii: "%"))] = ByteClass.percent
+        table[Int(UInt8(ascii: "="))] = ByteClass.equals
+        for c in "0123456789abcdefABCDEF".utf8 { table[Int(c)] |= ByteClass.hex }
+        for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8 { table[Int(c)] |= ByteClass.base32 }
+        return table
+    }()
+
+    private static func finishParameter(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ equals: Int, _ end: Int, _ sawExactTopic: inout Bool
+    ) throws(Problem) {
         let keyEnd = equals < 0 ? end : equals
         guard keyEnd > start else { throw .emptyParameter }
-        let key = UnsafeBufferPointer(rebasing: bytes[start..<keyEnd])
-        guard isExactTopicKey(key) else { return }
-        let value = equals < 0 ? UnsafeBufferPointer(rebasing: bytes[end..<end]) : UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end])
+        guard isExactTopicKey(UnsafeBufferPointer(rebasing: bytes[start..<keyEnd])) else { return }
+        let value = UnsafeBufferPointer(rebasing: bytes[(equals < 0 ? end : equals + 1)..<end])
         guard isValidExactTopic(value) else { throw .invalidExactTopic(String(decoding: value, as: UTF8.self)) }
         sawExactTopic = true
     }
@@ -95,30 +127,47 @@ public enum MagnetLink {
         guard key.count >= 2, key[0] == UInt8(ascii: "x"), key[1] == UInt8(ascii: "t") else { return false }
         if key.count == 2 { return true }
         guard key.count > 3, key[2] == UInt8(ascii: ".") else { return false }
-        return key[3...].allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        for i in 3..<key.count where key[i] < UInt8(ascii: "0") || key[i] > UInt8(ascii: "9") { return false }
+        return true
     }
 
+    private static let magnetPrefix: StaticString = "magnet:?"
+    private static let btihPrefix: StaticString = "urn:btih:"
+    private static let btmhPrefix: StaticString = "urn:btmh:"
+    /// SHA-256 multihash header: code 0x12, length 0x20.
+    private static let sha256MultihashHeader: StaticString = "1220"
+
     private static func isValidExactTopic(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        let btih: [UInt8] = Array("urn:btih:".utf8), btmh: [UInt8] = Array("urn:btmh:".utf8)
-        if hasPrefixIgnoringCase(value, btih) {
-            let hash = value[btih.count...]
-            if hash.count == 40 { return hash.allSatisfy(isHex) }
-            if hash.count == 32 { return hash.allSatisfy(isBase32) }
-            return false
+        if hasPrefixIgnoringCase(value, btihPrefix) {
+            let start = btihPrefix.utf8CodeUnitCount
+            switch value.count - start {
+            case 40: return all(value, from: start, ByteClass.hex)
+            case 32: return all(value, from: start, ByteClass.base32)
+            default: return false
+            }
         }
-        if hasPrefixIgnoringCase(value, btmh) {
-            let hash = value[btmh.count...]
-            // SHA-256 multihash: code 0x12, length 0x20, 32 bytes.
-            guard hash.count == 68, hash.allSatisfy(isHex) else { return false }
-            let head = Array(hash.prefix(4))
-            return head == Array("1220".utf8)
+        if hasPrefixIgnoringCase(value, btmhPrefix) {
+            let start = btmhPrefix.utf8CodeUnitCount
+            return value.count - start == 68 && all(value, from: start, ByteClass.hex)
+                && hasPrefixIgnoringCase(UnsafeBufferPointer(rebasing: value[start...]), sha256MultihashHeader)
         }
         return false
     }
 
-    private static func hasPrefixIgnoringCase(_ value: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
-        guard value.count >= prefix.count else { return false }
-        for i in 0..<prefix.count where lowercased(value[i]) != prefix[i] { return false }
+    /// True when every byte of `value` from `start` on has `flag` in its class.
+    private static func all(_ value: UnsafeBufferPointer<UInt8>, from start: Int, _ flag: UInt8) -> Bool {
+        byteClasses.withUnsafeBufferPointer { classes in
+            for i in start..<value.count where classes[Int(value[i])] & flag == 0 { return false }
+            return true
+        }
+    }
+
+    /// True when `value` starts with `prefix` (lowercase ASCII), ignoring ASCII case in `value`.
+    private static func hasPrefixIgnoringCase(_ value: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard value.count >= count else { return false }
+        let expected = prefix.utf8Start
+        for i in 0..<count where lowercased(value[i]) != expected[i] { return false }
         return true
     }
 
@@ -126,27 +175,4 @@ public enum MagnetLink {
         c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
     }
 
-    @inline(__always) private static func isHex(_ c: UInt8) -> Bool {
-        (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (lowercased(c) >= UInt8(ascii: "a") && lowercased(c) <= UInt8(ascii: "f"))
-    }
-
-    @inline(__always) private static func isBase32(_ c: UInt8) -> Bool {
-        let l = lowercased(c)
-        return (l >= UInt8(ascii: "a") && l <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "2") && c <= UInt8(ascii: "7"))
-    }
-
-    /// RFC 3986 unreserved and reserved characters (and `%`, handled by the caller).
-    @inline(__always) private static func isURICharacter(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
-            UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "["), UInt8(ascii: "]"),
-            UInt8(ascii: "@"), UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
-            UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
-            return true
-        default:
-            return false
-        }
-    }
 }
