@@ -18,22 +18,10 @@ public enum Ed25519 {
 
         /// A key from its seed.
         public init(seed: SecureBytes) throws(CryptoError) {
-            guard seed.count == keyLength else {
-                throw CryptoError.invalidLength(what: "Ed25519 seed", got: seed.count, expected: keyLength)
-            }
-            let key = seed.withUnsafeBytes { bytes in
-                EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
-            }
-            guard let key else { throw CryptoError.drainOpenSSL("EVP_PKEY_new_raw_private_key(Ed25519)") }
-            var raw = [UInt8](repeating: 0, count: keyLength)
-            var length = keyLength
-            guard EVP_PKEY_get_raw_public_key(key, &raw, &length) == 1, length == keyLength else {
-                EVP_PKEY_free(key)
-                throw CryptoError.drainOpenSSL("EVP_PKEY_get_raw_public_key")
-            }
+            let pair = try RawKeyPair(type: EVP_PKEY_ED25519, name: "Ed25519", secret: seed)
             self.seed = seed
-            self.key = key
-            self.publicKey = PublicKey(unchecked: raw)
+            self.key = pair.key
+            self.publicKey = PublicKey(unchecked: pair.publicKey)
         }
 
         /// A fresh key from OpenSSL's CSPRNG.

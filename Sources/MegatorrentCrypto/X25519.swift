@@ -15,22 +15,10 @@ public enum X25519 {
 
         /// A key from 32 secret bytes.
         public init(rawRepresentation: SecureBytes) throws(CryptoError) {
-            guard rawRepresentation.count == keyLength else {
-                throw CryptoError.invalidLength(what: "X25519 private key", got: rawRepresentation.count, expected: keyLength)
-            }
-            let key = rawRepresentation.withUnsafeBytes { bytes in
-                EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nil, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
-            }
-            guard let key else { throw CryptoError.drainOpenSSL("EVP_PKEY_new_raw_private_key(X25519)") }
-            var raw = [UInt8](repeating: 0, count: keyLength)
-            var length = keyLength
-            guard EVP_PKEY_get_raw_public_key(key, &raw, &length) == 1 else {
-                EVP_PKEY_free(key)
-                throw CryptoError.drainOpenSSL("EVP_PKEY_get_raw_public_key(X25519)")
-            }
+            let pair = try RawKeyPair(type: EVP_PKEY_X25519, name: "X25519", secret: rawRepresentation)
             self.rawRepresentation = rawRepresentation
-            self.publicKey = raw
-            self.key = key
+            self.publicKey = pair.publicKey
+            self.key = pair.key
         }
 
         /// A fresh key from OpenSSL's CSPRNG.
