@@ -37,4 +37,39 @@ enum ByteScan {
     static func firstIndex(_ mask: UInt64) -> Int {
         mask.trailingZeroBitCount &>> 3
     }
+
+    /// The offset of the first byte at or after `start` that is `"`, `\`, a control character
+    /// or non-ASCII, or a position less than 8 bytes before `end` from which the caller goes on
+    /// byte by byte.
+    @inline(__always)
+    static func skipPlainString(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
+        skip(base, from: start, end: end, stringSpecialMask)
+    }
+
+    /// Like ``skipPlainString(_:from:end:)`` but stops only at bytes that RFC 8785 escapes.
+    @inline(__always)
+    static func skipUnescaped(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
+        skip(base, from: start, end: end, escapeMask)
+    }
+
+    @inline(__always)
+    private static func skip(
+        _ base: UnsafePointer<UInt8>, from start: Int, end: Int, _ mask: (UInt64) -> UInt64
+    ) -> Int {
+        var i = start
+        while i &+ 16 <= end {
+            let a = mask(load(base + i))
+            let b = mask(load(base + (i &+ 8)))
+            if a | b != 0 {
+                return a != 0 ? i &+ firstIndex(a) : i &+ 8 &+ firstIndex(b)
+            }
+            i &+= 16
+        }
+        if i &+ 8 <= end {
+            let a = mask(load(base + i))
+            if a != 0 { return i &+ firstIndex(a) }
+            i &+= 8
+        }
+        return i
+    }
 }

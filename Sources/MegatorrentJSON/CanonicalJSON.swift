@@ -14,7 +14,7 @@ public enum CanonicalJSON {
     /// ``serializeStrict(_:)`` to refuse such values instead. Recursion depth equals the
     /// value's nesting depth.
     public static func serialize(_ value: JSONValue) -> [UInt8] {
-        var writer = CanonicalWriter(capacity: 256)
+        var writer = CanonicalWriter(capacity: 1024)
         writer.write(value)
         return writer.bytes()
     }
@@ -24,7 +24,7 @@ public enum CanonicalJSON {
     /// - Throws: ``JSONError/nonFiniteNumber`` for a NaN or infinite number,
     ///   ``JSONError/duplicateKey(_:)`` for an object with two byte-identical keys.
     public static func serializeStrict(_ value: JSONValue) throws(JSONError) -> [UInt8] {
-        var writer = CanonicalWriter(capacity: 256)
+        var writer = CanonicalWriter(capacity: 1024)
         writer.write(value)
         if writer.sawNonFinite { throw .nonFiniteNumber }
         if let key = writer.duplicateKey { throw .duplicateKey(key) }

@@ -15,6 +15,9 @@ struct CanonicalWriter: ~Copyable {
         output.bytes()
     }
 
+    /// Writes `value`. Inlined into the container loops so that scalars, strings above all, are
+    /// written without copying them (a call that might recurse forces a retained copy).
+    @inline(__always)
     mutating func write(_ value: JSONValue) {
         switch value {
         case .null:
@@ -22,34 +25,47 @@ struct CanonicalWriter: ~Copyable {
         case let .bool(flag):
             output.append(flag ? "true" : "false")
         case let .number(number):
-            if number.isFinite {
-                output.appendWithin(ECMAScriptNumber.maxLength) { ECMAScriptNumber.write(number, to: $0) }
-            } else {
-                sawNonFinite = true
-                output.append("null")
-            }
+            writeNumber(number)
         case let .string(string):
             writeString(string)
         case let .array(elements):
-            output.append(UInt8(ascii: "["))
-            elements.withUnsafeBufferPointer { elements in
-                for i in elements.indices {
-                    if i > 0 { output.append(UInt8(ascii: ",")) }
-                    write(elements[i])
-                }
-            }
-            output.append(UInt8(ascii: "]"))
+            writeArray(elements)
         case let .object(members):
-            output.append(UInt8(ascii: "{"))
-            members.withUnsafeBufferPointer { writeMembers($0) }
-            output.append(UInt8(ascii: "}"))
+            writeObject(members)
         }
+    }
+
+    private mutating func writeNumber(_ number: Double) {
+        if number.isFinite {
+            output.appendWithin(ECMAScriptNumber.maxLength) { ECMAScriptNumber.write(number, to: $0) }
+        } else {
+            sawNonFinite = true
+            output.append("null")
+        }
+    }
+
+    @inline(never)
+    private mutating func writeArray(_ elements: [JSONValue]) {
+        output.append(UInt8(ascii: "["))
+        for i in elements.indices {
+            if i > 0 { output.append(UInt8(ascii: ",")) }
+            write(elements[i])
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    @inline(never)
+    private mutating func writeObject(_ members: [JSONMember]) {
+        output.append(UInt8(ascii: "{"))
+        writeMembers(members)
+        output.append(UInt8(ascii: "}"))
     }
 
     /// Writes members sorted by their keys' UTF-16 code units (equal keys, which only
     /// hand-built values can have, keep their original order and are recorded in
-    /// `duplicateKey`).
-    private mutating func writeMembers(_ members: UnsafeBufferPointer<JSONMember>) {
+    /// `duplicateKey`). The keys' bytes are copied once into a scratch buffer, where they are
+    /// sorted and from which they are written.
+    private mutating func writeMembers(_ members: [JSONMember]) {
         let n = members.count
         guard n > 1 else {
             if n == 1 {
@@ -77,18 +93,20 @@ struct CanonicalWriter: ~Copyable {
                     offset &+= entry.length
                 }
                 KeySort.sort(entries, scratch: UnsafeMutableBufferPointer(rebasing: space[n...]), keys: keyBase)
+                var tie = -1
                 for i in 0..<n {
                     let entry = entries[i]
                     if i > 0 {
                         output.append(UInt8(ascii: ","))
-                        if duplicateKey == nil && KeySort.compare(entries[i &- 1], entry, keys: keyBase) == 0 {
-                            duplicateKey = members[entry.index].key
+                        if tie < 0 && KeySort.compare(entries[i &- 1], entry, keys: keyBase) == 0 {
+                            tie = entry.index
                         }
                     }
                     writeQuoted(KeySort.bytes(of: entry, in: keyBase))
                     output.append(UInt8(ascii: ":"))
                     write(members[entry.index].value)
                 }
+                if tie >= 0 && duplicateKey == nil { duplicateKey = members[tie].key }
             }
         }
     }
@@ -107,14 +125,7 @@ struct CanonicalWriter: ~Copyable {
             var runStart = 0
             var i = 0
             while true {
-                while i &+ 8 <= end {
-                    let mask = ByteScan.escapeMask(ByteScan.load(base + i))
-                    if mask != 0 {
-                        i &+= ByteScan.firstIndex(mask)
-                        break
-                    }
-                    i &+= 8
-                }
+                i = ByteScan.skipUnescaped(base, from: i, end: end)
                 guard i < end else { break }
                 let byte = base[i]
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {

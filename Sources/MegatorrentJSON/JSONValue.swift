@@ -22,8 +22,41 @@ public enum JSONValue: Sendable, Equatable {
     /// An object, its members in input order. The parser refuses duplicate keys.
     case object([JSONMember])
 
-    /// Compares two values structurally, strings and keys by their UTF-8 bytes.
+    /// Compares two values structurally, strings and keys by their UTF-8 bytes. Iterative: any
+    /// nesting depth is safe.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        if let equal = shallowEqual(lhs, rhs) { return equal }
+        var pending: [(JSONValue, JSONValue)] = [(lhs, rhs)]
+        while let (a, b) = pending.popLast() {
+            switch (a, b) {
+            case let (.array(x), .array(y)):
+                guard x.count == y.count else { return false }
+                for i in x.indices {
+                    if let equal = shallowEqual(x[i], y[i]) {
+                        if !equal { return false }
+                    } else {
+                        pending.append((x[i], y[i]))
+                    }
+                }
+            case let (.object(x), .object(y)):
+                guard x.count == y.count else { return false }
+                for i in x.indices {
+                    guard UTF8Bytes.equal(x[i].key, y[i].key) else { return false }
+                    if let equal = shallowEqual(x[i].value, y[i].value) {
+                        if !equal { return false }
+                    } else {
+                        pending.append((x[i].value, y[i].value))
+                    }
+                }
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Equality when it can be decided without looking inside non-empty containers, else nil.
+    private static func shallowEqual(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool? {
         switch (lhs, rhs) {
         case (.null, .null):
             return true
@@ -34,9 +67,9 @@ public enum JSONValue: Sendable, Equatable {
         case let (.string(a), .string(b)):
             return UTF8Bytes.equal(a, b)
         case let (.array(a), .array(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+            return a.count != b.count ? false : (a.isEmpty ? true : nil)
         case let (.object(a), .object(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+            return a.count != b.count ? false : (a.isEmpty ? true : nil)
         default:
             return false
         }

@@ -32,15 +32,7 @@ extension Parser {
         var runStart = pos
         var escaped = false
         while true {
-            // Skip plain ASCII 8 bytes at a time.
-            while pos &+ 8 <= end {
-                let mask = ByteScan.stringSpecialMask(ByteScan.load(base + pos))
-                if mask != 0 {
-                    pos &+= ByteScan.firstIndex(mask)
-                    break
-                }
-                pos &+= 8
-            }
+            pos = ByteScan.skipPlainString(base, from: pos, end: end)
             guard pos < end else { throw .unexpectedEnd }
             let byte = base[pos]
             if byte == UInt8(ascii: "\"") {

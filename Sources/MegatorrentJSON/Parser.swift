@@ -1,5 +1,5 @@
-/// The parser's state: an explicit stack instead of recursion, over a borrowed byte buffer.
-struct Parser {
+/// The parser's state: explicit stacks instead of recursion, over a borrowed byte buffer.
+struct Parser: ~Copyable {
     /// One open array or object.
     struct Frame {
         var isObject: Bool
@@ -16,11 +16,11 @@ struct Parser {
     /// Decoded bytes of the current string when it contains escapes.
     var scratch: [UInt8] = []
     /// Finished values of all open containers, innermost last.
-    var values: [JSONValue] = []
-    /// Keys of all open objects, parallel to their values.
-    var keys: [String] = []
-    var keyHashes: [UInt64] = []
-    var frames: [Frame] = []
+    var values = ManualStack<JSONValue>()
+    /// Keys of all open objects, parallel to their values, and their hashes.
+    var keys = ManualStack<String>()
+    var keyHashes = ManualStack<UInt64>()
+    var frames = ManualStack<Frame>()
 
     init(base: UnsafePointer<UInt8>, end: Int, maxDepth: Int) {
         self.base = base
@@ -30,13 +30,7 @@ struct Parser {
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
         skipWhitespace()
-        if pos < end && (base[pos] == UInt8(ascii: "{") || base[pos] == UInt8(ascii: "[")) {
-            // Room for typical documents without regrowing the stacks.
-            values.reserveCapacity(32)
-            keys.reserveCapacity(32)
-            keyHashes.reserveCapacity(32)
-            frames.reserveCapacity(16)
-        }
+        var top: Frame? = nil
         valueLoop: while true {
             guard pos < end else { throw .unexpectedEnd }
             var value: JSONValue
@@ -44,26 +38,28 @@ struct Parser {
             case UInt8(ascii: "\""):
                 value = .string(try parseString())
             case UInt8(ascii: "{"):
-                guard frames.count < maxDepth else { throw .tooDeep }
+                guard (top == nil ? 0 : frames.count &+ 1) < maxDepth else { throw .tooDeep }
                 pos &+= 1
                 skipWhitespace()
                 if pos < end && base[pos] == UInt8(ascii: "}") {
                     pos &+= 1
                     value = .object([])
                 } else {
-                    frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+                    if let top { frames.push(top) }
+                    top = Frame(isObject: true, valueStart: values.count, keyStart: keys.count)
                     try parseKeyAndColon()
                     continue valueLoop
                 }
             case UInt8(ascii: "["):
-                guard frames.count < maxDepth else { throw .tooDeep }
+                guard (top == nil ? 0 : frames.count &+ 1) < maxDepth else { throw .tooDeep }
                 pos &+= 1
                 skipWhitespace()
                 if pos < end && base[pos] == UInt8(ascii: "]") {
                     pos &+= 1
                     value = .array([])
                 } else {
-                    frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
+                    if let top { frames.push(top) }
+                    top = Frame(isObject: false, valueStart: values.count, keyStart: keys.count)
                     continue valueLoop
                 }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -82,25 +78,25 @@ struct Parser {
             }
             // Hand the finished value to its container; close containers as they end.
             while true {
-                guard let top = frames.last else {
+                guard let frame = top else {
                     skipWhitespace()
                     guard pos == end else { throw .trailingData(offset: pos) }
                     return value
                 }
-                values.append(consume value)
+                values.push(consume value)
                 skipWhitespace()
                 guard pos < end else { throw .unexpectedEnd }
                 let byte = base[pos]
                 if byte == UInt8(ascii: ",") {
                     pos &+= 1
                     skipWhitespace()
-                    if top.isObject { try parseKeyAndColon() }
+                    if frame.isObject { try parseKeyAndColon() }
                     continue valueLoop
                 }
-                if byte == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                if byte == (frame.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     pos &+= 1
-                    value = try close(top)
-                    frames.removeLast()
+                    value = try close(frame)
+                    top = frames.popLast()
                     continue
                 }
                 throw .unexpectedByte(offset: pos)
@@ -109,17 +105,29 @@ struct Parser {
     }
 
     /// Builds the finished container described by `frame`, moving its values and keys off the
-    /// stacks (no reference counting traffic).
+    /// stacks.
     private mutating func close(_ frame: Frame) throws(JSONError) -> JSONValue {
-        let count = values.count &- frame.valueStart
         guard frame.isObject else {
-            return .array(StackMove.take(count, from: &values, filler: .null))
+            return .array(values.popArray(from: frame.valueStart))
         }
-        if let repeated = DuplicateKeys.firstRepeat(keys: keys, hashes: keyHashes, from: frame.keyStart) {
-            throw .duplicateKey(keys[repeated])
+        if let repeated = DuplicateKeys.firstRepeat(
+            keys: keys.elements(from: frame.keyStart), hashes: keyHashes.elements(from: frame.keyStart)
+        ) {
+            throw .duplicateKey(keys.elements(from: frame.keyStart)[repeated])
         }
-        let members = StackMove.takeMembers(count, keys: &keys, values: &values)
-        keyHashes.removeLast(count)
+        let count = values.count &- frame.valueStart
+        keyHashes.removeAll(from: frame.keyStart)
+        let keySource = keys.address(of: frame.keyStart)
+        let valueSource = values.address(of: frame.valueStart)
+        let members = [JSONMember](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let target = buffer.baseAddress!
+            for i in 0..<count {
+                (target + i).initialize(to: JSONMember(key: (keySource + i).move(), value: (valueSource + i).move()))
+            }
+            initialized = count
+        }
+        keys.forget(from: frame.keyStart)
+        values.forget(from: frame.valueStart)
         return .object(members)
     }
 
@@ -129,8 +137,8 @@ struct Parser {
         guard base[pos] == UInt8(ascii: "\"") else { throw .unexpectedByte(offset: pos) }
         let span = try scanString()
         let (key, hash) = decodedKey(span)
-        keys.append(key)
-        keyHashes.append(hash)
+        keys.push(key)
+        keyHashes.push(hash)
         skipWhitespace()
         guard pos < end else { throw .unexpectedEnd }
         guard base[pos] == UInt8(ascii: ":") else { throw .unexpectedByte(offset: pos) }

@@ -56,10 +56,23 @@ public enum MagnetLink {
             var parameterStart = magnetPrefix.utf8CodeUnitCount
             var equals = -1
             var i = parameterStart
-            while i < bytes.count {
-                switch classes[Int(bytes[i])] & ByteClass.scannerMask {
-                case ByteClass.plain:
-                    i += 1
+            let base = bytes.baseAddress!, end = bytes.count  // at least "magnet:?" long here
+            scan: while i < end {
+                // The common case, kept tight: runs of plain bytes, four at a time.
+                while i &+ 4 <= end,
+                    classes[Int(base[i])] & classes[Int(base[i &+ 1])] & classes[Int(base[i &+ 2])] & classes[Int(base[i &+ 3])]
+                        & ByteClass.plain != 0
+                {
+                    i &+= 4
+                }
+                if i == end { break scan }
+                var kind = classes[Int(base[i])] & ByteClass.scannerMask
+                while kind == ByteClass.plain {
+                    i &+= 1
+                    if i == end { break scan }
+                    kind = classes[Int(base[i])] & ByteClass.scannerMask
+                }
+                switch kind {
                 case ByteClass.equals:
                     if equals < 0 { equals = i }
                     i += 1
@@ -87,7 +100,7 @@ public enum MagnetLink {
 
     /// What a byte means: the low bits are its meaning to the scanner, the high bits flags.
     private enum ByteClass {
-        static let invalid: UInt8 = 0, plain: UInt8 = 1, ampersand: UInt8 = 2, percent: UInt8 = 3, equals: UInt8 = 4
+        static let invalid: UInt8 = 0, plain: UInt8 = 1, ampersand: UInt8 = 2, percent: UInt8 = 4, equals: UInt8 = 8
         static let scannerMask: UInt8 = 0x0f
         /// A hex digit, either case.
         static let hex: UInt8 = 0x10
