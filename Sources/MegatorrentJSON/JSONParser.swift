@@ -20,7 +20,7 @@ public enum JSONParser {
         if let result = bytes.withContiguousStorageIfAvailable({ parseResult($0, options: options) }) {
             return try result.get()
         }
-        guard bytes.count <= options.maxBytes else { throw .tooLarge }
+        guard bytes.count <= max(options.maxBytes, 0) else { throw .tooLarge }
         return try Array(bytes).withUnsafeBufferPointer { parseResult($0, options: options) }.get()
     }
 

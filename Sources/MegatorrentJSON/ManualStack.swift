@@ -4,8 +4,12 @@ struct ManualStack<Element>: ~Copyable {
     private var base: UnsafeMutablePointer<Element>?
     private var capacity = 0
     private(set) var count = 0
+    /// The capacity of the first allocation, made on the first push.
+    private let initialCapacity: Int
 
-    init() {}
+    init(initialCapacity: Int = 16) {
+        self.initialCapacity = max(initialCapacity, 1)
+    }
 
     deinit {
         if let base {
@@ -23,7 +27,7 @@ struct ManualStack<Element>: ~Copyable {
 
     @inline(never)
     private mutating func grow() {
-        let size = max(capacity &* 2, 16)
+        let size = max(capacity &* 2, initialCapacity)
         let bigger = UnsafeMutablePointer<Element>.allocate(capacity: size)
         if let base {
             bigger.moveInitialize(from: base, count: count)

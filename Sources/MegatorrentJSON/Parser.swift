@@ -16,16 +16,22 @@ struct Parser: ~Copyable {
     /// Decoded bytes of the current string when it contains escapes.
     var scratch: [UInt8] = []
     /// Finished values of all open containers, innermost last.
-    var values = ManualStack<JSONValue>()
+    var values: ManualStack<JSONValue>
     /// Keys of all open objects, parallel to their values, and their hashes.
-    var keys = ManualStack<String>()
-    var keyHashes = ManualStack<UInt64>()
+    var keys: ManualStack<String>
+    var keyHashes: ManualStack<UInt64>
     var frames = ManualStack<Frame>()
 
     init(base: UnsafePointer<UInt8>, end: Int, maxDepth: Int) {
         self.base = base
         self.end = end
         self.maxDepth = maxDepth
+        // Sized from the input (a value takes a few bytes at least) so that typical documents
+        // never regrow the stacks.
+        let estimate = min(max(end / 32, 16), 4096)
+        values = ManualStack(initialCapacity: estimate)
+        keys = ManualStack(initialCapacity: estimate)
+        keyHashes = ManualStack(initialCapacity: estimate)
     }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
