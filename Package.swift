@@ -60,7 +60,7 @@ let package = Package(
 
         // Quality: benchmarks and fuzz targets.
         .executableTarget(
-            name: "MegatorrentBench", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"], path: "bench/Sources"),
+            name: "MegatorrentBench", dependencies: ["MegatorrentManifest", "MegatorrentCrypto"], path: "bench/Sources"),
         .executableTarget(
             name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "CFuzzerDriver"], path: "fuzz/Sources"),
 

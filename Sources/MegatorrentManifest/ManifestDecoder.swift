@@ -1,10 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MegatorrentCrypto
 import MegatorrentJSON
 
 /// Turns JSON into manifest fields, enforcing the validation rules and limits of docs/manifest.md.
 /// Pure functions: no I/O, no clock, no state; safe to fuzz.
 enum ManifestDecoder {
-    static let knownFields = ["publicKey", "sequence", "timestamp", "collections", "signature"]
+    static let knownFields: [StaticString] = ["publicKey", "sequence", "timestamp", "collections", "signature"]
 
     static func parseObject(_ bytes: UnsafeRawBufferPointer) throws(ManifestError) -> [JSONMember] {
         guard bytes.count <= ManifestLimits.maxBytes else { throw .tooLarge(bytes: bytes.count) }
@@ -19,9 +22,9 @@ enum ManifestDecoder {
         return members
     }
 
-    static func field(_ members: [JSONMember], _ name: String) throws(ManifestError) -> JSONValue {
+    static func field(_ members: [JSONMember], _ name: StaticString) throws(ManifestError) -> JSONValue {
         for member in members where member.hasKey(name) { return member.value }
-        throw .missingField(name)
+        throw .missingField("\(name)")
     }
 
     static func integer(_ value: JSONValue, _ error: ManifestError) throws(ManifestError) -> UInt64 {
@@ -112,5 +115,10 @@ enum ManifestDecoder {
 extension JSONMember {
     /// Exact (byte-wise) key comparison. Swift's `==` on strings is canonical equivalence
     /// ("\u{212A}" == "K"), which a signed format must not use.
-    func hasKey(_ name: String) -> Bool { key.utf8.elementsEqual(name.utf8) }
+    func hasKey(_ name: StaticString) -> Bool {
+        var key = self.key
+        return key.withUTF8 { bytes in
+            bytes.count == name.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0)
+        }
+    }
 }

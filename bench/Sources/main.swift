@@ -3,7 +3,6 @@
 import Foundation
 import MegatorrentCrypto
 import MegatorrentManifest
-import MegatorrentJSON
 
 /// Median seconds per operation of `body` over `rounds` rounds of `iterations` each.
 func measure(rounds: Int, iterations: Int, _ body: () -> Void) -> Double {
@@ -65,45 +64,6 @@ func manifestVerifyBenchmark(quick: Bool) throws -> Report {
 }
 
 // TEMP PROFILE
-if CommandLine.arguments.contains("--verify-only") {
-    let key = try Ed25519.PrivateKey.generate()
-    let items = (0..<50).map { n -> String in
-        let hash = Hex.encode(Digest.hash(.sha256, Array("episode \(n)".utf8)).prefix(20))
-        return "magnet:?xt=urn:btih:\(hash)&dn=Episode%20\(n)&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce"
-    }
-    let body = ManifestBody(publicKey: key.publicKey, sequence: 42, timestamp: 1_763_769_600_000,
-        collections: [ManifestCollection(title: "Season 1", items: items)])
-    let bytes = try ManifestSigner.sign(body, with: key).jsonBytes
-    for _ in 0..<300 { _ = try? ManifestVerifier.verify(bytes) }
-    exit(0)
-}
-if CommandLine.arguments.contains("--magnets-only") {
-    let items = (0..<50).map { n -> [UInt8] in
-        let hash = Hex.encode(Digest.hash(.sha256, Array("episode \(n)".utf8)).prefix(20))
-        return Array("magnet:?xt=urn:btih:\(hash)&dn=Episode%20\(n)&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce".utf8)
-    }
-    for _ in 0..<2000 { for b in items { b.withUnsafeBufferPointer { _ = try? MagnetLink.validate($0) } } }
-    exit(0)
-}
-if CommandLine.arguments.contains("--profile") {
-    let key = try Ed25519.PrivateKey.generate()
-    let items = (0..<50).map { n -> String in
-        let hash = Hex.encode(Digest.hash(.sha256, Array("episode \(n)".utf8)).prefix(20))
-        return "magnet:?xt=urn:btih:\(hash)&dn=Episode%20\(n)&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce"
-    }
-    let body = ManifestBody(publicKey: key.publicKey, sequence: 42, timestamp: 1_763_769_600_000,
-        collections: [ManifestCollection(title: "Season 1", items: items)])
-    let bytes = try ManifestSigner.sign(body, with: key).jsonBytes
-    let parse = measure(rounds: 5, iterations: 2000) { _ = try? JSONParser.parse(bytes) }
-    let value = try JSONParser.parse(bytes)
-    let ser = measure(rounds: 5, iterations: 2000) { _ = CanonicalJSON.serialize(value) }
-    let mag = measure(rounds: 5, iterations: 2000) { for i in items { _ = try? MagnetLink.validate(i) } }
-    let byteItems = items.map { Array($0.utf8) }
-    let magBytes = measure(rounds: 5, iterations: 2000) { for b in byteItems { b.withUnsafeBufferPointer { _ = try? MagnetLink.validate($0) } } }
-    print("magnets-bytes \(magBytes*1e6)us")
-    print("parse \(parse*1e6)us serialize \(ser*1e6)us magnets \(mag*1e6)us")
-}
-
 let arguments = CommandLine.arguments.dropFirst()
 let json = arguments.contains("--json"), quick = arguments.contains("--quick")
 var failed = false
