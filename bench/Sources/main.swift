@@ -63,7 +63,6 @@ func manifestVerifyBenchmark(quick: Bool) throws -> Report {
     return Report(name: "manifest-verify-50-items", ours: ours, baseline: baseline, baselineName: "openssl-ed25519-verify", target: 0.85)
 }
 
-// TEMP PROFILE
 let arguments = CommandLine.arguments.dropFirst()
 let json = arguments.contains("--json"), quick = arguments.contains("--quick")
 var failed = false
