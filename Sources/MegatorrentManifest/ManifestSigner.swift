@@ -9,7 +9,10 @@ public enum ManifestSigner {
             throw ManifestError.keyMismatch(expected: body.publicKey.hex, got: key.publicKey.hex)
         }
         try validate(body)
-        let signature = try key.sign(body.canonicalBytes)
+        let canonical = body.canonicalBytes
+        // The signed form adds `,"signature":"<128 hex>"`: 143 bytes.
+        guard canonical.count + 143 <= ManifestLimits.maxBytes else { throw ManifestError.tooLarge(bytes: canonical.count + 143) }
+        let signature = try key.sign(canonical)
         return SignedManifest(body: body, signature: signature)
     }
 
@@ -31,7 +34,5 @@ public enum ManifestSigner {
         guard body.sequence <= ManifestLimits.maxInteger else { throw .sequenceOutOfRange }
         guard body.timestamp <= ManifestLimits.maxInteger else { throw .timestampOutOfRange }
         _ = try ManifestDecoder.collections(.array(body.collections.map(\.json)))
-        let size = body.canonicalBytes.count + 150  // the signature field adds 141 bytes
-        guard size <= ManifestLimits.maxBytes else { throw .tooLarge(bytes: size) }
     }
 }
