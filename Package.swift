@@ -39,12 +39,16 @@ let package = Package(
         .target(name: "MegatorrentJSON"),
         .target(name: "MegatorrentManifest", dependencies: ["MegatorrentCrypto", "MegatorrentJSON"]),
         .target(name: "MegatorrentIdentity", dependencies: ["MegatorrentCrypto"]),
+        .target(name: "MegatorrentBencode"),
 
         // State and the libtorrent bridge.
         .target(
             name: "MegatorrentState",
             dependencies: ["MegatorrentManifest", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "MegatorrentTorrent", dependencies: ["CLibtorrentShim"]),
+        .target(
+            name: "MegatorrentDHT",
+            dependencies: ["MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent"]),
 
         // Bindings: the C ABI and the CLI.
         .target(
@@ -62,13 +66,17 @@ let package = Package(
         .executableTarget(
             name: "MegatorrentBench", dependencies: ["MegatorrentManifest", "MegatorrentCrypto"], path: "bench/Sources"),
         .executableTarget(
-            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "CFuzzerDriver"], path: "fuzz/Sources"),
+            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "CFuzzerDriver"], path: "fuzz/Sources"),
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
         .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
         .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
         .testTarget(name: "MegatorrentStateTests", dependencies: ["MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto"]),
+        .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
+        .testTarget(
+            name: "MegatorrentDHTTests",
+            dependencies: ["MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest"]),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto"]),
     ],

@@ -2,6 +2,8 @@ import COpenSSL
 
 /// The hash functions Megatorrent uses, all computed by OpenSSL.
 public enum DigestAlgorithm: Sendable {
+    /// SHA-1 (BitTorrent v1 info-hashes and piece hashes, BEP 44 immutable targets).
+    case sha1
     /// SHA-256 (blob ids, plaintext hashes).
     case sha256
     /// SHA-512 (libtorrent's expanded Ed25519 secret).
@@ -12,6 +14,7 @@ public enum DigestAlgorithm: Sendable {
     /// Output length in bytes.
     public var outputLength: Int {
         switch self {
+        case .sha1: 20
         case .sha256, .blake2s256: 32
         case .sha512: 64
         }
@@ -20,6 +23,7 @@ public enum DigestAlgorithm: Sendable {
     /// The OpenSSL name, as EVP_MAC and EVP_KDF parameters want it.
     var openSSLName: String {
         switch self {
+        case .sha1: "SHA1"
         case .sha256: "SHA256"
         case .sha512: "SHA512"
         case .blake2s256: "BLAKE2S-256"
@@ -28,6 +32,7 @@ public enum DigestAlgorithm: Sendable {
 
     var evp: OpaquePointer {
         switch self {
+        case .sha1: EVP_sha1()
         case .sha256: EVP_sha256()
         case .sha512: EVP_sha512()
         case .blake2s256: EVP_blake2s256()

@@ -1,3 +1,4 @@
+import MegatorrentBencode
 import MegatorrentJSON
 import MegatorrentManifest
 
@@ -11,6 +12,8 @@ enum FuzzTarget: String, CaseIterable {
     case json
     /// The magnet URI validator.
     case magnet
+    /// The strict bencode decoder: whatever it accepts re-encodes to the same bytes.
+    case bencode
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -24,6 +27,10 @@ enum FuzzTarget: String, CaseIterable {
             precondition(twice == canonical, "canonical JSON must be a fixed point")
         case .magnet:
             _ = try? MagnetLink.validate(UnsafeBufferPointer(rebasing: data[...]))
+        case .bencode:
+            let input = Array(data)
+            guard let value = try? Bencode.decode(input) else { return }
+            precondition(Bencode.encode(value) == input, "strict bencoding has one encoding per value")
         }
     }
 }
