@@ -1,49 +1,19 @@
 import GRDB
 
-/// The last sequence per channel key, in SQLite, so replays and rollbacks are refused across
-/// restarts.
+/// The last sequence per channel key, so replays and rollbacks are refused across restarts.
 ///
 /// Two records per key: the last sequence *accepted* from the network (a subscriber's view) and
-/// the last sequence *signed* here (an author's view, for choosing the next). Every change is one
-/// SQLite transaction in WAL mode with synchronous=FULL, committed before the call returns.
+/// the last sequence *signed* here (an author's view, for choosing the next). Each change is one
+/// transaction, committed before the call returns.
 public final class SequenceStore: Sendable {
-    private let database: DatabaseQueue
-    /// The database file.
-    public let path: String
+    private let database: StateDatabase
 
-    /// Opens (and creates or migrates) the store in `directory`.
+    /// The store inside `database`.
+    public init(database: StateDatabase) { self.database = database }
+
+    /// Opens the state database of `directory` and the store in it.
     public convenience init(directory: StateDirectory) throws(StateError) {
-        try directory.create()
-        try self.init(path: directory.databasePath)
-    }
-
-    /// Opens (and creates or migrates) the store at `path`.
-    public init(path: String) throws(StateError) {
-        self.path = path
-        do {
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
-        } catch {
-            throw .database(path: path, message: "\(error)")
-        }
-    }
-
-    private static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-sequences") { db in
-            try db.create(table: "sequence") { t in
-                t.column("channel", .text).notNull()
-                t.column("role", .text).notNull()  // "accepted" or "signed"
-                t.column("value", .integer).notNull()
-                t.primaryKey(["channel", "role"])
-            }
-        }
-        return migrator
+        self.init(database: try StateDatabase(directory: directory))
     }
 
     private enum Role: String { case accepted, signed }
@@ -55,10 +25,9 @@ public final class SequenceStore: Sendable {
     public func lastSigned(channel: String) throws(StateError) -> UInt64? { try read(channel, .signed) }
 
     /// Records `sequence` as accepted for `channel` if it is above the last one, atomically.
-    /// Returns the previous value; throws nothing but database errors, so the caller decides.
     /// - Returns: `.accepted(previous:)` or `.stale(last:)`.
     public func accept(channel: String, sequence: UInt64) throws(StateError) -> AcceptOutcome {
-        try write { db in
+        try database.write { db in
             let last = try Self.value(db, channel, .accepted)
             if let last, last >= sequence { return .stale(last: last) }
             try Self.store(db, channel, .accepted, sequence)
@@ -68,7 +37,7 @@ public final class SequenceStore: Sendable {
 
     /// Records that `sequence` was signed for `channel` (keeps the highest).
     public func recordSigned(channel: String, sequence: UInt64) throws(StateError) {
-        try write { db in
+        try database.write { db in
             if let last = try Self.value(db, channel, .signed), last >= sequence { return }
             try Self.store(db, channel, .signed, sequence)
         }
@@ -83,19 +52,7 @@ public final class SequenceStore: Sendable {
     }
 
     private func read(_ channel: String, _ role: Role) throws(StateError) -> UInt64? {
-        do {
-            return try database.read { db in try Self.value(db, channel, role) }
-        } catch {
-            throw .database(path: path, message: "\(error)")
-        }
-    }
-
-    private func write<T>(_ body: (Database) throws -> T) throws(StateError) -> T {
-        do {
-            return try database.write(body)
-        } catch {
-            throw .database(path: path, message: "\(error)")
-        }
+        try database.read { db in try Self.value(db, channel, role) }
     }
 
     private static func value(_ db: Database, _ channel: String, _ role: Role) throws -> UInt64? {

@@ -1,0 +1,71 @@
+import GRDB
+
+/// The state folder's SQLite database (`state.sqlite`): opened once per process and shared by the
+/// stores (`SequenceStore`, `ManifestStore`). WAL journal, `synchronous=FULL`: a change is on disk
+/// before the call that made it returns, so nothing acknowledged is lost on a crash.
+public final class StateDatabase: Sendable {
+    let queue: DatabaseQueue
+    /// The database file.
+    public let path: String
+
+    /// Opens (and creates or migrates) the database of `directory`.
+    public convenience init(directory: StateDirectory) throws(StateError) {
+        try directory.create()
+        try self.init(path: directory.databasePath)
+    }
+
+    /// Opens (and creates or migrates) the database at `path`.
+    public init(path: String) throws(StateError) {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw .database(path: path, message: "\(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-sequences") { db in
+            try db.create(table: "sequence") { t in
+                t.column("channel", .text).notNull()
+                t.column("role", .text).notNull()  // "accepted" or "signed"
+                t.column("value", .integer).notNull()
+                t.primaryKey(["channel", "role"])
+            }
+        }
+        migrator.registerMigration("v2-manifests") { db in
+            try db.create(table: "manifest") { t in
+                t.primaryKey("channel", .text)
+                t.column("sequence", .integer).notNull()
+                t.column("json", .blob).notNull()
+                t.column("storedAt", .integer).notNull()  // ms since the epoch
+                // The BEP 44 sidecar: the author's signature over the DHT pointer, when known.
+                t.column("itemSignature", .blob)
+            }
+        }
+        return migrator
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StateError) -> T {
+        do {
+            return try queue.read(body)
+        } catch {
+            throw .database(path: path, message: "\(error)")
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(StateError) -> T {
+        do {
+            return try queue.write(body)
+        } catch {
+            throw .database(path: path, message: "\(error)")
+        }
+    }
+}
