@@ -50,6 +50,11 @@ let package = Package(
             name: "MegatorrentDHT",
             dependencies: ["MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent"]),
 
+        // Control plane: every source of manifests feeds one engine.
+        .target(
+            name: "MegatorrentEngine",
+            dependencies: ["MegatorrentCrypto", "MegatorrentManifest", "MegatorrentState"]),
+
         // Bindings: the C ABI and the CLI.
         .target(
             name: "MegatorrentCABI",
@@ -73,6 +78,9 @@ let package = Package(
         .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
         .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
         .testTarget(name: "MegatorrentStateTests", dependencies: ["MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto"]),
+        .testTarget(
+            name: "MegatorrentEngineTests",
+            dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto"]),
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
         .testTarget(
             name: "MegatorrentDHTTests",

@@ -50,6 +50,21 @@ public final class StateDatabase: Sendable {
                 t.column("itemSignature", .blob)
             }
         }
+        migrator.registerMigration("v3-subscriptions") { db in
+            try db.create(table: "subscription") { t in
+                t.primaryKey("channel", .text)
+                t.column("addedAt", .integer).notNull()
+            }
+            // Two different valid manifests with one key and one sequence: kept as evidence.
+            try db.create(table: "equivocation") { t in
+                t.column("channel", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("held", .blob).notNull()
+                t.column("offered", .blob).notNull()
+                t.column("detectedAt", .integer).notNull()
+                t.primaryKey(["channel", "sequence", "offered"])
+            }
+        }
         return migrator
     }
 
