@@ -29,6 +29,7 @@ let package = Package(
         .target(
             name: "CLibtorrentShim",
             path: "cshim",
+            exclude: ["tests"],
             cxxSettings: libtorrentDefines,
             linkerSettings: [.linkedLibrary("torrent-rasterbar"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "CMegatorrentABI"),
@@ -84,8 +85,12 @@ let package = Package(
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
         .testTarget(
             name: "MegatorrentDHTTests",
-            dependencies: ["MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest"]),
-        .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim"]),
+            dependencies: [
+                "MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent",
+                "MegatorrentTestSupport",
+            ]),
+        .target(name: "MegatorrentTestSupport", dependencies: ["MegatorrentTorrent"], path: "Tests/Support"),
+        .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto"]),
     ],
     swiftLanguageModes: [.v6],

@@ -24,6 +24,8 @@ public struct TorrentError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let listenFailed = Code(rawValue: MTLT_ELISTEN)
         /// A bug in the shim: an exception of unknown type or an impossible state.
         public static let `internal` = Code(rawValue: MTLT_EINTERNAL)
+        /// A DHT call on a session whose DHT node is not running (off in the settings, or not started yet).
+        public static let dhtNotRunning = Code(rawValue: MTLT_ENODHT)
 
         /// The code's name, for logs.
         public var description: String {
@@ -34,6 +36,7 @@ public struct TorrentError: Error, Sendable, Hashable, CustomStringConvertible {
             case .abiMismatch: "abiMismatch"
             case .listenFailed: "listenFailed"
             case .internal: "internal"
+            case .dhtNotRunning: "dhtNotRunning"
             default: "code \(rawValue)"
             }
         }

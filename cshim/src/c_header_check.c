@@ -19,3 +19,15 @@ _Static_assert(offsetof(mtlt_session_settings, listen_interfaces) == 8, "mtlt_se
 _Static_assert(offsetof(mtlt_session_settings, reserved) == 60, "mtlt_session_settings v1 layout");
 _Static_assert(sizeof(mtlt_session_settings) == 96, "mtlt_session_settings v1 layout");
 #endif
+
+/* mtlt_alert: the library hands out arrays of it, so callers index them with their own idea of its
+ * size; it may only grow into reserved[]. */
+_Static_assert(offsetof(mtlt_alert, kind) == 0, "kind must stay the first field");
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+_Static_assert(offsetof(mtlt_alert, seq) == 24, "mtlt_alert layout");
+_Static_assert(offsetof(mtlt_alert, target) == 48, "mtlt_alert layout");
+_Static_assert(offsetof(mtlt_alert, salt) == 168, "mtlt_alert layout");
+_Static_assert(offsetof(mtlt_alert, address) == 200, "mtlt_alert layout");
+_Static_assert(offsetof(mtlt_alert, reserved) == 224, "mtlt_alert layout");
+_Static_assert(sizeof(mtlt_alert) == 288, "mtlt_alert layout");
+#endif

@@ -1,9 +1,10 @@
 // session.cpp: the owned session (mtlt_session_*): settings validation, start-up with a check that
-// the listen sockets really opened, queries, and shutdown.
+// the listen sockets really opened, queries, and shutdown. The object itself is in session_object.hpp.
 
 #include "abi_config.hpp"
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,40 +17,32 @@
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 
-#include "internal.hpp"
+#include "session_object.hpp"
 
-// The handle behind the opaque C type. Destroying it shuts the session down, so every path that
-// drops a half-made session (a failed check in mtlt_session_new, an exception) cleans up too.
-struct mtlt_session
+mtlt_session::~mtlt_session()
 {
-    std::unique_ptr<lt::session> session;
-
-    mtlt_session() = default;
-    mtlt_session(const mtlt_session &) = delete;
-    mtlt_session &operator=(const mtlt_session &) = delete;
-
-    ~mtlt_session()
+    if (!owned)
     {
-        if (!session)
-        {
-            return;
-        }
-        try
-        {
-            // abort() hands the network thread to the proxy; destroying the session then returns at
-            // once, and the proxy's destructor (end of this block) joins the thread. Never
-            // move-assign over a live session_proxy: its defaulted move assignment drops the
-            // std::thread while still joinable, and the process terminates (seen with 2.0.8).
-            lt::session_proxy proxy = session->abort();
-            session.reset();
-        }
-        catch (...)
-        {
-            // abort() only allocates; if that fails, lt::session's own destructor aborts and joins.
-            session.reset();
-        }
+        return; // attached: the host's session is borrowed, and its notify hook was never touched
     }
-};
+    try
+    {
+        // First the notify hook: libtorrent calls it under its alert mutex, so once this returns the
+        // lambda (which points at this object) is neither running nor about to run.
+        owned->set_alert_notify(std::function<void()>());
+        // abort() hands the network thread to the proxy; destroying the session then returns at
+        // once, and the proxy's destructor (end of this block) joins the thread. Never
+        // move-assign over a live session_proxy: its defaulted move assignment drops the
+        // std::thread while still joinable, and the process terminates (seen with 2.0.8).
+        lt::session_proxy proxy = owned->abort();
+        owned.reset();
+    }
+    catch (...)
+    {
+        // abort() only allocates; if that fails, lt::session's own destructor aborts and joins.
+        owned.reset();
+    }
+}
 
 namespace
 {
@@ -160,8 +153,9 @@ lt::settings_pack make_pack(const mtlt_session_settings &s)
     pack.set_int(lt::settings_pack::max_retry_port_bind, 0);
     pack.set_bool(lt::settings_pack::listen_system_port_fallback, false);
 
-    // Status and error alerts carry listen_succeeded/listen_failed, read by check_listening.
-    pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::status | lt::alert_category::error);
+    // Status and error alerts carry listen_succeeded/listen_failed (read by check_listening), dht
+    // the DHT item, put and bootstrap alerts (mtlt_alert's kinds).
+    pack.set_int(lt::settings_pack::alert_mask, mtlt::required_alert_mask());
     return pack;
 }
 
@@ -180,9 +174,11 @@ bool has_non_space(const char *text)
 // Turns libtorrent's silent listen failures into errors. lt::session's constructor opens the listen
 // sockets on the calling thread and posts listen_succeeded/listen_failed alerts before it returns,
 // so they are all queued here. An entry libtorrent cannot parse gives a listen_failed alert with
-// operation parse_address; an unknown device name gives no alert at all, only no socket.
-int check_listening(lt::session &session, const char *asked)
+// operation parse_address; an unknown device name gives no alert at all, only no socket. The alerts
+// are kept for the consumer's first pop.
+int check_listening(mtlt_session &handle, const char *asked)
 {
+    lt::session &session = *handle.owned;
     const int port = session.listen_port();
     const int ssl_port = session.ssl_listen_port();
     std::vector<lt::alert *> alerts;
@@ -194,6 +190,11 @@ int check_listening(lt::session &session, const char *asked)
             const bool unparsable = failed->op == lt::operation_t::parse_address;
             return mtlt::fail(unparsable ? MTLT_EINVAL : MTLT_ELISTEN, "listen_interfaces \"%.200s\": %s", asked,
                               failed->message().c_str());
+        }
+        mtlt::alert_copy copy;
+        if (mtlt::copy_alert(*alert, copy, false))
+        {
+            handle.queued.push_back(std::move(copy));
         }
     }
     if (port == 0 && ssl_port == 0 && has_non_space(asked))
@@ -223,30 +224,76 @@ int mtlt_session_settings_init(mtlt_session_settings *out, int version) noexcept
     return MTLT_OK;
 }
 
+int mtlt::make_owned_session(const char *function, mtlt_session **out, const mtlt_session_settings *settings,
+                             lt::dht::dht_state *state)
+{
+    if (out == nullptr || settings == nullptr)
+    {
+        return fail(MTLT_EINVAL, "%s: %s is NULL", function, out == nullptr ? "out" : "settings");
+    }
+    if (int rc = validate(*settings))
+    {
+        return rc;
+    }
+    if (int rc = check_abi())
+    {
+        return rc;
+    }
+    lt::settings_pack pack = make_pack(*settings);
+    // libtorrent 2.0.8 ignores session_params::dht_state when the initial settings enable the DHT
+    // (measured: the node starts with a new id and "bootstrapping with 0 nodes"). Started with the
+    // DHT off and enabled once the session exists, it takes the state (same id, saved nodes pinged).
+    const bool enable_dht_later = state != nullptr && settings->enable_dht != 0;
+    if (enable_dht_later)
+    {
+        pack.set_bool(lt::settings_pack::enable_dht, false);
+    }
+    lt::session_params params(std::move(pack));
+    if (state != nullptr)
+    {
+        params.dht_state = std::move(*state);
+    }
+    auto handle = std::make_unique<mtlt_session>();
+    handle->owned = std::make_unique<lt::session>(std::move(params));
+    handle->handle = handle->owned.get();
+    // Never replaced while the session lives; ~mtlt_session removes it before shutting down.
+    mtlt_session *raw = handle.get();
+    handle->owned->set_alert_notify([raw] { raw->wake(); });
+    if (int rc = check_listening(*handle, settings->listen_interfaces))
+    {
+        return rc; // ~mtlt_session shuts the session down
+    }
+    if (enable_dht_later)
+    {
+        lt::settings_pack enable;
+        enable.set_bool(lt::settings_pack::enable_dht, true);
+        handle->owned->apply_settings(std::move(enable));
+    }
+    *out = handle.release();
+    return MTLT_OK;
+}
+
+int mtlt::check_session(const char *function, const mtlt_session *s) noexcept
+{
+    return s == nullptr ? fail(MTLT_EINVAL, "%s: session is NULL", function) : MTLT_OK;
+}
+
+int mtlt::check_dht_running(const char *function, mtlt_session &s)
+{
+    if (!s.handle->is_dht_running())
+    {
+        return fail(MTLT_ENODHT,
+                    "%s: the session's DHT node is not running (enable_dht is off, or it has not started yet: wait "
+                    "for mtlt_session_is_dht_running)",
+                    function);
+    }
+    return MTLT_OK;
+}
+
 int mtlt_session_new(mtlt_session **out, const mtlt_session_settings *settings) noexcept
 {
-    return mtlt::guarded("mtlt_session_new", [&]() -> int {
-        if (out == nullptr || settings == nullptr)
-        {
-            return mtlt::fail(MTLT_EINVAL, "mtlt_session_new: %s is NULL", out == nullptr ? "out" : "settings");
-        }
-        if (int rc = validate(*settings))
-        {
-            return rc;
-        }
-        if (int rc = mtlt::check_abi())
-        {
-            return rc;
-        }
-        auto handle = std::make_unique<mtlt_session>();
-        handle->session = std::make_unique<lt::session>(lt::session_params(make_pack(*settings)));
-        if (int rc = check_listening(*handle->session, settings->listen_interfaces))
-        {
-            return rc; // ~mtlt_session shuts the session down
-        }
-        *out = handle.release();
-        return MTLT_OK;
-    });
+    return mtlt::guarded("mtlt_session_new",
+                         [&]() -> int { return mtlt::make_owned_session("mtlt_session_new", out, settings, nullptr); });
 }
 
 void mtlt_session_free(mtlt_session *s) noexcept
@@ -262,7 +309,7 @@ int mtlt_session_is_dht_running(mtlt_session *s, int *out_running) noexcept
             return mtlt::fail(MTLT_EINVAL, "mtlt_session_is_dht_running: %s is NULL",
                               s == nullptr ? "session" : "out_running");
         }
-        *out_running = s->session->is_dht_running() ? 1 : 0;
+        *out_running = s->handle->is_dht_running() ? 1 : 0;
         return MTLT_OK;
     });
 }
@@ -275,7 +322,7 @@ int mtlt_session_listen_port(mtlt_session *s, int *out_port) noexcept
             return mtlt::fail(MTLT_EINVAL, "mtlt_session_listen_port: %s is NULL",
                               s == nullptr ? "session" : "out_port");
         }
-        *out_port = s->session->listen_port();
+        *out_port = s->handle->listen_port();
         return MTLT_OK;
     });
 }
@@ -296,10 +343,10 @@ int mtlt_session_get_int_setting(mtlt_session *s, const char *name, int *out_val
         switch (setting & lt::settings_pack::type_mask)
         {
         case lt::settings_pack::int_type_base:
-            *out_value = s->session->get_settings().get_int(setting);
+            *out_value = s->handle->get_settings().get_int(setting);
             return MTLT_OK;
         case lt::settings_pack::bool_type_base:
-            *out_value = s->session->get_settings().get_bool(setting) ? 1 : 0;
+            *out_value = s->handle->get_settings().get_bool(setting) ? 1 : 0;
             return MTLT_OK;
         default:
             return mtlt::fail(MTLT_EINVAL, "mtlt_session_get_int_setting: \"%.100s\" is a string setting", name);
