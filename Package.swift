@@ -59,7 +59,10 @@ let package = Package(
         // Bindings: the C ABI and the CLI.
         .target(
             name: "MegatorrentCABI",
-            dependencies: ["CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity"]),
+            dependencies: [
+                "CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
+                "MegatorrentEngine",
+            ]),
         .executableTarget(
             name: "MegatorrentCLI",
             dependencies: [

@@ -184,6 +184,106 @@ MT_EXTERN int mt_manifest_verify(
     mt_manifest_status *out_status, mt_manifest_info *out_info, const char *json, size_t length,
     const char *expected_channel);
 
+
+/* ---- Nodes and subscriptions ----------------------------------------------------------------- */
+
+/**
+ * A Megatorrent node: a state folder (SQLite: followed channels, last sequences, manifests,
+ * equivocation evidence) and the subscription engine that judges manifests from every source.
+ * Thread-safe: any function may be called from any thread; calls are serialised inside.
+ */
+typedef struct mt_node mt_node;
+
+#define MT_NODE_OPTIONS_VERSION 1
+
+/** Options of mt_node_new. */
+typedef struct mt_node_options {
+    unsigned int version;   /**< MT_NODE_OPTIONS_VERSION */
+    const char *state_dir;  /**< the state folder; NULL: $MEGATORRENT_HOME, else the XDG data folder */
+    uint64_t reserved[4];   /**< zero */
+} mt_node_options;
+
+#define MT_NODE_OPTIONS_INIT { MT_NODE_OPTIONS_VERSION, NULL, { 0, 0, 0, 0 } }
+
+/** Opens (creating when needed) the node's state folder. Release with mt_node_free. */
+MT_EXTERN int mt_node_new(mt_node **out, const mt_node_options *options);
+
+/**
+ * Releases the node. No event callback runs after it returns. Must not be called from inside an
+ * event callback. NULL is a no-op.
+ */
+MT_EXTERN void mt_node_free(mt_node *node);
+
+/** Follows a channel (64 hex digits or magnet:?xs=urn:btpk:...); kept across restarts. */
+MT_EXTERN int mt_node_subscribe(mt_node *node, const char *channel);
+
+/** Stops following a channel. Not following it is not an error. */
+MT_EXTERN int mt_node_unsubscribe(mt_node *node, const char *channel);
+
+/**
+ * The followed channels as 64-hex strings: `*out_channels` is an array of `*out_count` strings, to
+ * be released with mt_string_array_free.
+ */
+MT_EXTERN int mt_node_subscriptions(char ***out_channels, size_t *out_count, mt_node *node);
+
+/** Releases an array of strings returned by the library. NULL is a no-op. */
+MT_EXTERN void mt_string_array_free(char **strings, size_t count);
+
+/**
+ * The newest manifest held for a channel (RFC 8785 JSON), released with mt_string_free; or
+ * MT_ENOTFOUND when none is held.
+ */
+MT_EXTERN int mt_node_latest_manifest(char **out_json, mt_node *node, const char *channel);
+
+/** What became of an offered manifest. */
+typedef enum mt_offer_outcome {
+    MT_OFFER_UPDATED = 0,      /**< newer than anything held: accepted, stored, reported */
+    MT_OFFER_DUPLICATE = 1,    /**< the manifest already held */
+    MT_OFFER_STALE = 2,        /**< not above the last accepted sequence (replay or rollback) */
+    MT_OFFER_NOT_FOLLOWED = 3, /**< a channel the node does not follow: ignored */
+    MT_OFFER_INVALID = 4,      /**< refused by validation or verification */
+    MT_OFFER_EQUIVOCATION = 5  /**< same key and sequence as the held one, different content */
+} mt_offer_outcome;
+
+/**
+ * Hands the node a manifest from a source of the caller's (a feed, a file, another protocol).
+ * `source` is a label for events (NULL: "local"). Returns MT_OK with the outcome, or MT_EINVAL.
+ */
+MT_EXTERN int mt_node_offer_manifest(
+    mt_offer_outcome *out_outcome, mt_node *node, const char *json, size_t length, const char *source);
+
+/** Kinds of node events. */
+typedef enum mt_event_kind {
+    MT_EVENT_UPDATED = 0,      /**< a newer valid manifest of a followed channel */
+    MT_EVENT_REFUSED = 1,      /**< a manifest was refused (`status` says why) */
+    MT_EVENT_EQUIVOCATION = 2  /**< two valid manifests, one key, one sequence: `json` is the offered one */
+} mt_event_kind;
+
+/**
+ * An event. Every pointer is valid only during the callback; copy what you keep.
+ */
+typedef struct mt_event {
+    unsigned int version;      /**< 1 */
+    mt_event_kind kind;
+    const char *channel;       /**< 64 hex digits, or NULL when a refused manifest's key was unreadable */
+    uint64_t sequence;         /**< the manifest's sequence (0 for REFUSED) */
+    uint64_t previous;         /**< the sequence it replaced (UPDATED; 0 when none) */
+    const char *json;          /**< the manifest (UPDATED, EQUIVOCATION), NUL-terminated; else NULL */
+    size_t json_length;
+    const char *source;        /**< where it came from: "local", "dht", "tracker URL", "peer ..." */
+    mt_manifest_status status; /**< the reason (REFUSED); MT_MANIFEST_VALID otherwise */
+    uint64_t reserved[4];
+} mt_event;
+
+/** An event callback. It runs on a library thread, never on the caller's; keep it short. */
+typedef void (*mt_event_cb)(const mt_event *event, void *payload);
+
+/**
+ * Sets (or with NULL clears) the node's event callback. Events from before the call are not
+ * replayed. After it returns, the previous callback is not called again.
+ */
+MT_EXTERN int mt_node_set_event_callback(mt_node *node, mt_event_cb callback, void *payload);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,10 +4,12 @@
  */
 #include <megatorrent.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int passed = 0;
@@ -176,6 +178,136 @@ static void test_manifests(void)
     mt_key_free(key);
 }
 
+/* Events recorded by the callback, on the library's event thread. */
+struct recorder {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int updated, refused, equivocations;
+    uint64_t last_sequence;
+    char last_source[64];
+};
+
+static void record_event(const mt_event *event, void *payload)
+{
+    struct recorder *r = payload;
+    pthread_mutex_lock(&r->lock);
+    if (event->kind == MT_EVENT_UPDATED) {
+        r->updated++;
+        r->last_sequence = event->sequence;
+        snprintf(r->last_source, sizeof r->last_source, "%s", event->source);
+    } else if (event->kind == MT_EVENT_REFUSED) {
+        r->refused++;
+    } else {
+        r->equivocations++;
+    }
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Waits (at most 10 s) until *counter reaches `target`. */
+static int wait_for(struct recorder *r, int *counter, int target)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&r->lock);
+    int ok = 1;
+    while (*counter < target && ok)
+        ok = pthread_cond_timedwait(&r->changed, &r->lock, &deadline) == 0;
+    int reached = *counter >= target;
+    pthread_mutex_unlock(&r->lock);
+    return reached;
+}
+
+static char *sign_sequence(mt_key *key, uint64_t sequence, const char *title)
+{
+    char input[512];
+    snprintf(input, sizeof input,
+             "{\"collections\":[{\"title\":\"%s\",\"items\":[\"magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a\"]}]}",
+             title);
+    mt_sign_options options = MT_SIGN_OPTIONS_INIT;
+    options.sequence = sequence;
+    options.timestamp_ms = 1700000000000ULL;
+    char *json = NULL;
+    CHECK(mt_manifest_sign(&json, NULL, key, input, strlen(input), &options) == MT_OK);
+    return json;
+}
+
+static void test_node(void)
+{
+    char state[512];
+    path_in_folder(state, sizeof state, "node-state");
+    mt_node_options options = MT_NODE_OPTIONS_INIT;
+    options.state_dir = state;
+    mt_node *node = NULL;
+    struct recorder r = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, "" };
+
+    CHECK(mt_node_new(NULL, &options) == MT_EINVAL);
+    mt_node_options wrong = MT_NODE_OPTIONS_INIT;
+    wrong.version = 9;
+    CHECK(mt_node_new(&node, &wrong) == MT_EINVAL && node == NULL);
+    CHECK(mt_node_new(&node, &options) == MT_OK && node != NULL);
+    CHECK(mt_node_set_event_callback(node, record_event, &r) == MT_OK);
+    CHECK(mt_node_set_event_callback(NULL, record_event, &r) == MT_EINVAL);
+
+    mt_key *key = NULL, *other = NULL;
+    char *channel = NULL, *other_channel = NULL;
+    CHECK(mt_key_generate(&key) == MT_OK && mt_key_public_hex(&channel, key) == MT_OK);
+    CHECK(mt_key_generate(&other) == MT_OK && mt_key_public_hex(&other_channel, other) == MT_OK);
+
+    CHECK(mt_node_subscribe(node, channel) == MT_OK);
+    CHECK(mt_node_subscribe(node, "not a channel") == MT_EINVAL);
+    CHECK(mt_node_subscribe(node, NULL) == MT_EINVAL);
+    CHECK(mt_node_subscribe(NULL, channel) == MT_EINVAL);
+
+    char *v2 = sign_sequence(key, 2, "two"), *v1 = sign_sequence(key, 1, "one");
+    char *v2b = sign_sequence(key, 2, "other two"), *foreign = sign_sequence(other, 5, "x");
+    mt_offer_outcome outcome = MT_OFFER_INVALID;
+    CHECK(mt_node_offer_manifest(&outcome, node, v2, strlen(v2), "tracker-a") == MT_OK && outcome == MT_OFFER_UPDATED);
+    CHECK(wait_for(&r, &r.updated, 1) && r.last_sequence == 2);
+    CHECK(mt_node_offer_manifest(&outcome, node, v2, strlen(v2), NULL) == MT_OK && outcome == MT_OFFER_DUPLICATE);
+    CHECK(mt_node_offer_manifest(&outcome, node, v1, strlen(v1), "dht") == MT_OK && outcome == MT_OFFER_STALE);
+    CHECK(mt_node_offer_manifest(&outcome, node, foreign, strlen(foreign), "dht") == MT_OK && outcome == MT_OFFER_NOT_FOLLOWED);
+    CHECK(mt_node_offer_manifest(&outcome, node, v2b, strlen(v2b), "dht") == MT_OK && outcome == MT_OFFER_EQUIVOCATION);
+    CHECK(wait_for(&r, &r.equivocations, 1));
+    CHECK(mt_node_offer_manifest(&outcome, node, "{garbage", 8, "peer") == MT_OK && outcome == MT_OFFER_INVALID);
+    CHECK(wait_for(&r, &r.refused, 1));
+    CHECK(mt_node_offer_manifest(&outcome, node, NULL, 0, NULL) == MT_EINVAL);
+
+    char *latest = NULL;
+    CHECK(mt_node_latest_manifest(&latest, node, channel) == MT_OK && latest != NULL && strcmp(latest, v2) == 0);
+    CHECK(mt_node_latest_manifest(&latest, node, other_channel) == MT_ENOTFOUND);
+
+    char **channels = NULL;
+    size_t count = 0;
+    CHECK(mt_node_subscriptions(&channels, &count, node) == MT_OK && count == 1 && strcmp(channels[0], channel) == 0);
+    mt_string_array_free(channels, count);
+    mt_string_array_free(NULL, 0);
+
+    /* Callbacks stop once cleared; the node closes cleanly and its state survives a reopen. */
+    CHECK(mt_node_set_event_callback(node, NULL, NULL) == MT_OK);
+    mt_node_free(node);
+    mt_node_free(NULL);
+    CHECK(mt_node_new(&node, &options) == MT_OK);
+    CHECK(mt_node_subscriptions(&channels, &count, node) == MT_OK && count == 1);
+    mt_string_array_free(channels, count);
+    CHECK(mt_node_offer_manifest(&outcome, node, v1, strlen(v1), "dht") == MT_OK && outcome == MT_OFFER_STALE);
+    CHECK(mt_node_unsubscribe(node, channel) == MT_OK);
+    CHECK(mt_node_subscriptions(&channels, &count, node) == MT_OK && count == 0);
+    mt_string_array_free(channels, count);
+    mt_node_free(node);
+
+    mt_string_free(latest);
+    mt_string_free(v1);
+    mt_string_free(v2);
+    mt_string_free(v2b);
+    mt_string_free(foreign);
+    mt_string_free(channel);
+    mt_string_free(other_channel);
+    mt_key_free(key);
+    mt_key_free(other);
+}
+
 int main(void)
 {
     snprintf(folder, sizeof folder, "/tmp/mt-c-test-XXXXXX");
@@ -186,11 +318,14 @@ int main(void)
     test_version_and_errors();
     test_keys();
     test_manifests();
+    test_node();
 
     char path[512];
     path_in_folder(path, sizeof path, "channel.key");
     unlink(path);
-    rmdir(folder);
+    char command[600];
+    snprintf(command, sizeof command, "rm -rf '%s'", folder);
+    CHECK(system(command) == 0);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
