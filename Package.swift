@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Edges in C and C++: OpenSSL's libcrypto, the libtorrent shim, the C ABI's header.
@@ -48,6 +50,14 @@ let package = Package(
             dependencies: ["MegatorrentManifest", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "MegatorrentTorrent", dependencies: ["CLibtorrentShim"]),
         .target(
+            name: "MegatorrentTracker",
+            dependencies: [
+                "MegatorrentManifest", "MegatorrentState", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentCrypto",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "MegatorrentDHT",
             dependencies: ["MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent"]),
 
@@ -67,15 +77,17 @@ let package = Package(
             name: "MegatorrentCLI",
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
-                "MegatorrentTorrent", "CMegatorrentABI",
+                "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Quality: benchmarks and fuzz targets.
         .executableTarget(
             name: "MegatorrentBench", dependencies: ["MegatorrentManifest", "MegatorrentCrypto"], path: "bench/Sources"),
         .executableTarget(
-            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "CFuzzerDriver"], path: "fuzz/Sources"),
+            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "CFuzzerDriver"],
+            path: "fuzz/Sources"),
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
@@ -95,6 +107,16 @@ let package = Package(
         .target(name: "MegatorrentTestSupport", dependencies: ["MegatorrentTorrent"], path: "Tests/Support"),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto"]),
+        .testTarget(
+            name: "MegatorrentTrackerTests",
+            dependencies: [
+                "MegatorrentTracker", "MegatorrentManifest", "MegatorrentState", "MegatorrentJSON", "MegatorrentBencode",
+                "MegatorrentCrypto",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

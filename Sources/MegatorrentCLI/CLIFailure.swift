@@ -2,6 +2,7 @@ import MegatorrentCrypto
 import MegatorrentIdentity
 import MegatorrentManifest
 import MegatorrentState
+import MegatorrentTracker
 
 /// A failure the CLI reports as one line and an exit code.
 struct CLIFailure: Error {
@@ -23,6 +24,7 @@ struct CLIFailure: Error {
         case let error as KeyFileError: self.init(error.description)
         case let error as StateError: self.init(error.description)
         case let error as CryptoError: self.init(error.description)
+        case let error as TrackerClientError: self.init("tracker: \(error)")
         default: return nil
         }
     }

@@ -1,6 +1,7 @@
 import MegatorrentBencode
 import MegatorrentJSON
 import MegatorrentManifest
+import MegatorrentTracker
 
 /// The fuzz targets: each takes arbitrary bytes, must never trap, and checks the properties that
 /// must hold for any input it accepts.
@@ -14,6 +15,9 @@ enum FuzzTarget: String, CaseIterable {
     case magnet
     /// The strict bencode decoder: whatever it accepts re-encodes to the same bytes.
     case bencode
+    /// The tracker's WebSocket message codec, both directions: a decoded message re-encodes to
+    /// bytes that decode to the same message.
+    case tracker
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -31,6 +35,14 @@ enum FuzzTarget: String, CaseIterable {
             let input = Array(data)
             guard let value = try? Bencode.decode(input) else { return }
             precondition(Bencode.encode(value) == input, "strict bencoding has one encoding per value")
+        case .tracker:
+            let raw = UnsafeRawBufferPointer(data)
+            if let message = try? TrackerCodec.decodeClientMessage(raw) {
+                precondition((try? TrackerCodec.decodeClientMessage(TrackerCodec.encode(message))) == message, "client message round trip")
+            }
+            if let message = try? TrackerCodec.decodeServerMessage(raw) {
+                precondition((try? TrackerCodec.decodeServerMessage(TrackerCodec.encode(message))) == message, "server message round trip")
+            }
         }
     }
 }

@@ -36,15 +36,8 @@ struct ManifestCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let privateKey = try KeyFile.load(path: key)
-            let bytes = try readInput(input)
-            let store = try SequenceStore(directory: global.stateDirectory)
-            let channel = privateKey.publicKey.hex
-            let chosen = try sequence ?? ((store.lastSigned(channel: channel) ?? 0) + 1)
-            guard chosen <= ManifestLimits.maxInteger else { throw ManifestError.sequenceOutOfRange }
-            let now = UInt64(Date().timeIntervalSince1970 * 1000)
-            let signed = try ManifestSigner.sign(unsignedJSON: bytes, with: privateKey, sequence: chosen, timestamp: timestamp ?? now)
-            try store.recordSigned(channel: channel, sequence: chosen)
+            let signed = try ManifestSigning.sign(
+                readInput(input), keyFile: key, sequence: sequence, timestamp: timestamp, stateDirectory: global.stateDirectory)
             printLine(signed.jsonString)
         }
     }

@@ -1,0 +1,164 @@
+import Logging
+import MegatorrentState
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The tracker: a WebSocket endpoint where authors publish manifests and subscribers receive them,
+/// and a BitTorrent HTTP tracker, on one port (docs/tracker.md).
+///
+///     let server = TrackerServer()
+///     try await server.start(host: "127.0.0.1", port: 0, databasePath: path)
+///     print(server.port!)
+///     try await server.shutdown()
+///
+/// It runs its own event loops and worker threads. A published manifest is acknowledged only
+/// after it is committed to the database, so nothing acknowledged is lost on a crash.
+public final class TrackerServer: Sendable {
+    /// The limits and settings it runs with.
+    public let configuration: TrackerConfiguration
+    private let logger: Logger
+    private let state = NIOLockedValueBox<State>(.idle)
+
+    private enum State {
+        case idle
+        case starting
+        case running(Running)
+        case stopped
+    }
+
+    private struct Running {
+        let group: MultiThreadedEventLoopGroup
+        let workers: NIOThreadPool
+        let channel: any Channel
+        let core: TrackerCore
+        let sweep: RepeatedTask
+    }
+
+    /// Why the server cannot start.
+    public enum StartError: Error, Equatable, CustomStringConvertible {
+        /// `start` was called twice, or after `shutdown`.
+        case alreadyStarted
+        /// `shutdown` was called while `start` was binding.
+        case shutDown
+
+        /// One line.
+        public var description: String {
+            switch self {
+            case .alreadyStarted: "the tracker server was already started"
+            case .shutDown: "the tracker server was shut down while starting"
+            }
+        }
+    }
+
+    /// A server, not yet listening.
+    public init(
+        configuration: TrackerConfiguration = TrackerConfiguration(),
+        logger: Logger = Logger(label: "megatorrent.tracker")
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens the database at `databasePath` (creating or migrating it) and starts listening.
+    public func start(host: String, port: Int, databasePath: String) async throws {
+        try await start(host: host, port: port, database: try StateDatabase(path: databasePath))
+    }
+
+    /// Starts listening on `host:port` (port 0 picks a free one: read ``port``), keeping
+    /// manifests in `database`.
+    public func start(host: String, port: Int, database: StateDatabase) async throws {
+        try state.withLockedValue { state in
+            guard case .idle = state else { throw StartError.alreadyStarted }
+            state = .starting
+        }
+        let threads = configuration.eventLoopThreads > 0 ? configuration.eventLoopThreads : System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let workers = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
+        workers.start()
+        let core = TrackerCore(
+            configuration: configuration, store: ManifestStore(database: database), workers: workers, logger: logger)
+        let pending = configuration.maxPendingBytes
+        do {
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
+                .childChannelOption(.maxMessagesPerRead, value: 16)
+                .childChannelInitializer { channel in TrackerPipeline.configure(channel, core: core) }
+                .bind(host: host, port: port)
+                .get()
+            let sweepEvery = TimeAmount.seconds(Int64(min(60, max(1, configuration.announceInterval / 10))))
+            let sweep = group.next().scheduleRepeatedTask(initialDelay: sweepEvery, delay: sweepEvery) { _ in
+                core.swarms.expire(now: core.clock())
+            }
+            let running = Running(group: group, workers: workers, channel: channel, core: core, sweep: sweep)
+            let kept = state.withLockedValue { state -> Bool in
+                guard case .starting = state else { return false }  // shutdown() came first
+                state = .running(running)
+                return true
+            }
+            guard kept else {
+                sweep.cancel()
+                try? await channel.close()
+                throw StartError.shutDown
+            }
+            logger.info("tracker listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        } catch {
+            try? await workers.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            state.withLockedValue { state in
+                if case .starting = state { state = .idle }
+            }
+            throw error
+        }
+    }
+
+    /// The address it listens on, once started.
+    public var localAddress: SocketAddress? {
+        state.withLockedValue { state in
+            guard case .running(let running) = state else { return nil }
+            return running.channel.localAddress
+        }
+    }
+
+    /// The port it listens on, once started.
+    public var port: Int? { localAddress?.port }
+
+    /// Stops gracefully: stops accepting, tells every WebSocket it is going away (close 1001),
+    /// waits up to `grace` for sockets to close (then closes the rest), lets publishes in
+    /// progress finish their commit, and stops the threads. Safe to call more than once.
+    public func shutdown(grace: TimeAmount = .seconds(2)) async throws {
+        let running: Running? = state.withLockedValue { state in
+            guard case .running(let running) = state else {
+                // Idle: never starts now. Starting: start() sees this and undoes itself.
+                if case .stopped = state {} else { state = .stopped }
+                return nil
+            }
+            state = .stopped
+            return running
+        }
+        guard let running else { return }
+        running.core.stopAccepting()
+        running.sweep.cancel()
+        try? await running.channel.close()
+
+        let connections = running.core.connections.all
+        for connection in connections { connection.pipeline.fireUserInboundEventTriggered(TrackerShutdownEvent()) }
+        let loop = running.group.next()
+        let closedOrTimedOut = loop.makePromise(of: Void.self)  // a second completion is ignored
+        EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop).cascade(to: closedOrTimedOut)
+        let timer = loop.scheduleTask(in: grace) { closedOrTimedOut.succeed() }
+        try? await closedOrTimedOut.futureResult.get()
+        timer.cancel()
+        for connection in running.core.connections.all { connection.close(promise: nil) }
+        _ = try? await EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop).get()
+
+        // Work items already running finish (their commit included); queued ones are cancelled.
+        try await running.workers.shutdownGracefully()
+        try await running.group.shutdownGracefully()
+        logger.info("tracker stopped")
+    }
+}

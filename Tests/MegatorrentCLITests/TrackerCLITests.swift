@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+/// `serve`, `publish --tracker` and `subscribe --tracker` as processes, as a user runs them.
+final class TrackerCLITests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "/mt-cli-tracker-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// Starts `megatorrent serve` on a free port with `db`; returns the process and its port.
+    func startServer(db: String) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line says where it listens (bounded: the pipe closes if the process dies).
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line += byte
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let port = try XCTUnwrap(text.split(separator: " ").dropFirst(2).first?.split(separator: ":").last.flatMap { Int($0) }, text)
+        return (process, port)
+    }
+
+    func testPublishAndSubscribeOnce() throws {
+        let (server, port) = try startServer(db: folder + "/tracker.sqlite")
+        defer { server.terminate(); server.waitUntilExit() }
+        let author = CLIRunner(stateDirectory: folder + "/author"), reader = CLIRunner(stateDirectory: folder + "/reader")
+        let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
+        let input = folder + "/in.json"
+        _ = FileManager.default.createFile(atPath: input, contents: Data(#"{"collections":[{"title":"A","items":["magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a"]}]}"#.utf8))
+        let url = "ws://127.0.0.1:\(port)/"
+        let published = try author.run(["publish", "--tracker", url, "--key", folder + "/k", input])
+        XCTAssertEqual(published.status, 0, published.stderr)
+        XCTAssertTrue(published.stdout.contains("sequence 1"), published.stdout)
+
+        let once = try reader.run(["subscribe", channel, "--tracker", url, "--once", "--json", "--timeout", "20"])
+        XCTAssertEqual(once.status, 0, once.stderr)
+        let manifest = try JSONSerialization.jsonObject(with: Data(once.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(manifest?["sequence"] as? Int, 1)
+        XCTAssertEqual(manifest?["publicKey"] as? String, channel)
+
+        // A replay refused by the tracker is one clear line and a non-zero exit.
+        let replay = try author.run(["publish", "--tracker", url, folder + "/none.json"])
+        assertCleanFailure(replay, contains: "no such file")
+        let signedAgain = try author.run(["manifest", "sign", "--key", folder + "/k", "--sequence", "1", input])
+        let stale = try author.run(["publish", "--tracker", url, "-"], stdin: signedAgain.stdout)
+        assertCleanFailure(stale, contains: "17")
+
+        let missing = try reader.run(["subscribe", String(repeating: "ab", count: 32), "--tracker", url, "--once", "--timeout", "1"])
+        assertCleanFailure(missing, contains: "arrived within")
+    }
+
+    /// kill -9 of the server during a stream of publishes: every acknowledged manifest is there
+    /// after a restart on the same database.
+    func testKillDashNineLosesNothingAcknowledged() throws {
+        let db = folder + "/tracker.sqlite"
+        var (server, port) = try startServer(db: db)
+        let author = CLIRunner(stateDirectory: folder + "/author")
+        let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
+        let input = folder + "/in.json"
+        _ = FileManager.default.createFile(atPath: input, contents: Data(#"{"collections":[{"title":"A","items":["magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a"]}]}"#.utf8))
+
+        // Publish in the background while the server is killed; record what was acknowledged.
+        let acknowledged = LockedCounter()
+        let url = "ws://127.0.0.1:\(port)/", keyFile = folder + "/k"
+        let publisher = Thread {
+            for sequence in 1...40 {
+                guard let result = try? author.run(["publish", "--tracker", url, "--key", keyFile, "--sequence", "\(sequence)", "--timeout", "5", input]),
+                    result.status == 0 else { break }
+                acknowledged.set(sequence)
+            }
+            acknowledged.finish()
+        }
+        publisher.start()
+        while acknowledged.value < 5 { Thread.sleep(forTimeInterval: 0.02) }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        acknowledged.waitUntilFinished()
+        let last = acknowledged.value
+        XCTAssertGreaterThanOrEqual(last, 5)
+
+        (server, port) = try startServer(db: db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let reader = CLIRunner(stateDirectory: folder + "/reader")
+        let once = try reader.run(["subscribe", channel, "--tracker", "ws://127.0.0.1:\(port)/", "--once", "--json", "--timeout", "20"])
+        XCTAssertEqual(once.status, 0, once.stderr)
+        let manifest = try JSONSerialization.jsonObject(with: Data(once.stdout.utf8)) as? [String: Any]
+        let held = try XCTUnwrap(manifest?["sequence"] as? Int)
+        XCTAssertGreaterThanOrEqual(held, last, "an acknowledged manifest was lost")
+    }
+}
+
+/// The highest acknowledged sequence, shared with the publishing thread.
+final class LockedCounter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var current = 0
+    private var finished = false
+
+    var value: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return current
+    }
+
+    func set(_ value: Int) {
+        condition.lock()
+        current = value
+        condition.unlock()
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitUntilFinished() {
+        condition.lock()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
