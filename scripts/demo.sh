@@ -1,53 +1,76 @@
 #!/usr/bin/env bash
-# The main job: a local demo of the flow that exists so far, in a fresh state folder.
-# An author makes a channel key, signs a manifest of magnet links, a subscriber verifies it and
-# records its sequence; a second version is accepted, then a replay, a rollback and a forgery are
-# refused (also by a later process: the last sequence lives in SQLite in the state folder).
+# The main job: a local demo of the whole flow that exists so far, on loopback, in fresh state
+# folders (SQLite files inside them). A tracker starts; an author makes a channel key and publishes
+# signed manifests of magnet links; a subscriber gets each version live; replays, rollbacks and
+# forgeries are refused, also by a restarted subscriber (the last sequence lives in SQLite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --product megatorrent >&2
 mt="$PWD/.build/debug/megatorrent"
 work="$(mktemp -d "${TMPDIR:-/tmp}/megatorrent-demo.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-author_state="$work/author" subscriber_state="$work/subscriber"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+author=(--state-dir "$work/author") subscriber=(--state-dir "$work/subscriber")
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 expect_refusal() {
   if out="$("$@" 2>&1)"; then echo "UNEXPECTED: accepted" >&2; exit 1; fi
   echo "refused as expected -> $out"
 }
+wait_for_line() {  # FILE PATTERN: wait (at most 30 s) until FILE has a line matching PATTERN
+  for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
 
 say "0. The parts: libtorrent, OpenSSL, state folders"
-"$mt" info --state-dir "$author_state"
+"$mt" info "${author[@]}"
 
-say "1. The author makes a channel key (its public key is the channel's address)"
-"$mt" keygen --out "$work/author.key" --state-dir "$author_state" | tee "$work/keygen.txt"
+say "1. A tracker starts on loopback (SQLite file: $work/tracker.sqlite)"
+"$mt" serve --listen 127.0.0.1:0 --db "$work/tracker.sqlite" >"$work/serve.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/serve.log" "listening on"
+cat "$work/serve.log"
+tracker="ws://$(grep -o '127.0.0.1:[0-9]*' "$work/serve.log" | head -n 1)/"
+
+say "2. The author makes a channel key (its public key is the channel's address)"
+"$mt" keygen --out "$work/author.key" "${author[@]}" | tee "$work/keygen.txt"
 channel="$(tail -n 1 "$work/keygen.txt")"
 echo "subscribe with: magnet:?xs=urn:btpk:$channel"
 
-say "2. The author signs version 1 of the manifest (sequence chosen from the state folder)"
+say "3. A subscriber follows the channel through the tracker (it prints each new version)"
+"$mt" subscribe "$channel" --tracker "$tracker" "${subscriber[@]}" >"$work/subscriber.log" 2>&1 &
+pids+=($!)
+sleep 1
+
+say "4. The author signs and publishes version 1"
 cat >"$work/v1.json" <<'JSON'
 {"collections":[{"title":"Public domain films","items":[
   "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=Night%20of%20the%20Living%20Dead",
   "magnet:?xt=urn:btih:08ada5a7a6183aae1e09d831df6748d566095a10&dn=Sintel"]}]}
 JSON
-"$mt" manifest sign --key "$work/author.key" --state-dir "$author_state" "$work/v1.json" | tee "$work/m1.json"
+"$mt" publish --tracker "$tracker" --key "$work/author.key" "${author[@]}" "$work/v1.json"
+wait_for_line "$work/subscriber.log" "sequence 1"
+echo "the subscriber got it:"; sed 's/^/  | /' "$work/subscriber.log"
 
-say "3. A subscriber verifies it and records its sequence"
-"$mt" manifest verify --record --key "$channel" --state-dir "$subscriber_state" "$work/m1.json"
-
-say "4. Version 2 adds an item; the subscriber accepts the higher sequence"
+say "5. Version 2 adds an item; the subscriber gets it live"
 sed 's/"]}]}/","magnet:?xt=urn:btih:dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c\&dn=Big%20Buck%20Bunny"]}]}/' "$work/v1.json" >"$work/v2.json"
-"$mt" manifest sign --key "$work/author.key" --state-dir "$author_state" "$work/v2.json" >"$work/m2.json"
-"$mt" manifest verify --record --key "$channel" --state-dir "$subscriber_state" "$work/m2.json"
+"$mt" manifest sign --key "$work/author.key" "${author[@]}" "$work/v2.json" >"$work/m2.json"
+"$mt" publish --tracker "$tracker" "$work/m2.json"
+wait_for_line "$work/subscriber.log" "sequence 2"
+echo "the subscriber got it:"; grep -A 10 "sequence 2" "$work/subscriber.log" | sed 's/^/  | /'
 
-say "5. A replay of version 2 and a rollback to version 1 are refused (a new process: state is on disk)"
-expect_refusal "$mt" manifest verify --record --state-dir "$subscriber_state" "$work/m2.json"
-expect_refusal "$mt" manifest verify --record --state-dir "$subscriber_state" "$work/m1.json"
-
-say "6. A forged manifest (one byte changed) is refused"
+say "6. A replay to the tracker, and a forged manifest, are refused"
+expect_refusal "$mt" publish --tracker "$tracker" "$work/m2.json"
 sed 's/Sintel/Sintal/' "$work/m2.json" >"$work/forged.json"
-expect_refusal "$mt" manifest verify --state-dir "$subscriber_state" "$work/forged.json"
+expect_refusal "$mt" publish --tracker "$tracker" "$work/forged.json"
+expect_refusal "$mt" manifest verify "$work/forged.json"
 
-say "Done: the channel $channel has version 2 at its subscriber."
+say "7. The subscriber restarts: it asks for the newest and keeps its last sequence from SQLite"
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+"$mt" subscribe "$channel" --tracker "$tracker" "${subscriber[@]}" --once
+"$mt" manifest sign --key "$work/author.key" "${author[@]}" --sequence 1 "$work/v1.json" >"$work/old.json"
+expect_refusal "$mt" manifest verify --record "${subscriber[@]}" "$work/old.json"
+
+say "Done: channel $channel is at version 2 at its subscriber."
