@@ -13,6 +13,8 @@ final class AlertPump: Sendable {
     private let wakeups: AsyncStream<Void>.Continuation
     /// The DHT calls waiting for alerts.
     let dht = DHTRequests()
+    /// The torrent calls and progress streams waiting for alerts.
+    let torrents = TorrentRequests()
 
     /// Installs the notify hook on `handle` and starts the popping task. The session must call ``close()`` before it
     /// frees `handle`, and keep this object alive until the hook is gone (`mtlt_session_free` removes it).
@@ -40,10 +42,21 @@ final class AlertPump: Sendable {
         }
     }
 
-    /// Stops popping (waiting for a pop in progress) and ends the popping task. Call before freeing the session.
+    /// Stops popping (waiting for a pop in progress), ends the popping task and every progress stream. Call before
+    /// freeing the session.
     func close() {
         isOpen.withLock { $0 = false }
         wakeups.finish()
+        torrents.progress.closeAll()
+    }
+
+    /// Asks libtorrent for the status of every torrent that changed (one progress alert each follows); does nothing
+    /// once closed. For the progress streams' timers, which must not keep the session alive.
+    func postTorrentUpdates() {
+        isOpen.withLock { isOpen in
+            guard isOpen else { return }
+            _ = mtlt_session_post_torrent_updates(handle)
+        }
     }
 
     /// Pops everything queued and dispatches it outside the lock.
@@ -65,6 +78,7 @@ final class AlertPump: Sendable {
         }
         for alert in popped {
             dht.deliver(alert)
+            torrents.deliver(alert)
         }
     }
 }

@@ -39,8 +39,8 @@ final class DHTRequests: Sendable {
             mutablePuts.resolve(key, with: .completed(successCount: successCount))
         case .dhtImmutablePut(let target, let successCount):
             immutablePuts.resolve(target, with: .completed(successCount: successCount))
-        case .listenSucceeded, .listenFailed, .dhtBootstrap:
-            break
+        default:
+            break  // listen, bootstrap and torrent alerts
         }
     }
 }

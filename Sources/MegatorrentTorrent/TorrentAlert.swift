@@ -17,6 +17,22 @@ enum TorrentAlert: Sendable, Hashable {
     case dhtMutablePut(DHTRequests.MutablePutKey, successCount: Int)
     /// An immutable put finished.
     case dhtImmutablePut(target: [UInt8], successCount: Int)
+    /// A torrent was added (`error` `nil`), or an add failed (the add call reported it already).
+    case torrentAdded(InfoHash, error: String?)
+    /// A torrent's info dictionary arrived from a peer.
+    case torrentMetadataReceived(InfoHash)
+    /// Every wanted piece of a torrent is here and verified.
+    case torrentFinished(InfoHash)
+    /// A torrent's state changed.
+    case torrentStateChanged(InfoHash, TorrentState)
+    /// A torrent stopped on an error.
+    case torrentError(InfoHash, message: String)
+    /// A torrent left the session.
+    case torrentRemoved(InfoHash)
+    /// After a removal with its files: `error` `nil` when they are deleted, else why not.
+    case torrentFilesDeleted(InfoHash, error: String?)
+    /// One torrent's status after a state-update request.
+    case torrentProgress(TorrentProgress)
 
     /// Copies `alert`; `nil` for kinds not handled here (`MTLT_ALERT_OTHER` and kinds of a newer shim).
     init?(_ alert: mtlt_alert) {
@@ -43,6 +59,33 @@ enum TorrentAlert: Sendable, Hashable {
             self = .dhtMutablePut(key, successCount: Int(alert.num_success))
         case MTLT_ALERT_DHT_PUT:
             self = .dhtImmutablePut(target: Self.bytes(of: alert.target), successCount: Int(alert.num_success))
+        default:
+            guard let torrent = Self(torrent: alert) else { return nil }
+            self = torrent
+        }
+    }
+
+    /// Copies a torrent alert; `nil` for other kinds.
+    private init?(torrent alert: mtlt_alert) {
+        let infoHash = InfoHash(unchecked: Self.bytes(of: alert.info_hash))
+        let message = Self.text(alert.message)
+        let error: String? = alert.error_code != 0 ? message : nil
+        switch alert.kind {
+        case MTLT_ALERT_TORRENT_ADDED: self = .torrentAdded(infoHash, error: error)
+        case MTLT_ALERT_TORRENT_METADATA: self = .torrentMetadataReceived(infoHash)
+        case MTLT_ALERT_TORRENT_FINISHED: self = .torrentFinished(infoHash)
+        case MTLT_ALERT_TORRENT_STATE_CHANGED:
+            self = .torrentStateChanged(infoHash, TorrentState(cValue: alert.torrent_state))
+        case MTLT_ALERT_TORRENT_ERROR: self = .torrentError(infoHash, message: message)
+        case MTLT_ALERT_TORRENT_REMOVED: self = .torrentRemoved(infoHash)
+        case MTLT_ALERT_TORRENT_FILES_DELETED: self = .torrentFilesDeleted(infoHash, error: error)
+        case MTLT_ALERT_TORRENT_PROGRESS:
+            self = .torrentProgress(
+                TorrentProgress(
+                    infoHash: infoHash, state: TorrentState(cValue: alert.torrent_state),
+                    progress: Double(alert.progress_ppm) / 1_000_000, bytesDone: alert.total_done,
+                    bytesWanted: alert.total_wanted, peerCount: Int(alert.num_peers), seedCount: Int(alert.num_seeds),
+                    downloadRate: Int(alert.download_rate), uploadRate: Int(alert.upload_rate)))
         default:
             return nil
         }

@@ -26,6 +26,12 @@ public struct TorrentError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let `internal` = Code(rawValue: MTLT_EINTERNAL)
         /// A DHT call on a session whose DHT node is not running (off in the settings, or not started yet).
         public static let dhtNotRunning = Code(rawValue: MTLT_ENODHT)
+        /// Bytes given as a .torrent file that are not a valid torrent, or a magnet URI that is not a valid magnet link.
+        public static let badTorrent = Code(rawValue: MTLT_EBADTORRENT)
+        /// The session already has a torrent with this info-hash (however it was added); it was left as it was.
+        public static let duplicateTorrent = Code(rawValue: MTLT_EDUPLICATE)
+        /// The session has no torrent with this info-hash (never added, or removed).
+        public static let noSuchTorrent = Code(rawValue: MTLT_ENOTORRENT)
 
         /// The code's name, for logs.
         public var description: String {
@@ -37,6 +43,9 @@ public struct TorrentError: Error, Sendable, Hashable, CustomStringConvertible {
             case .listenFailed: "listenFailed"
             case .internal: "internal"
             case .dhtNotRunning: "dhtNotRunning"
+            case .badTorrent: "badTorrent"
+            case .duplicateTorrent: "duplicateTorrent"
+            case .noSuchTorrent: "noSuchTorrent"
             default: "code \(rawValue)"
             }
         }

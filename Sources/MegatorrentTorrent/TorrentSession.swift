@@ -2,7 +2,8 @@ import CLibtorrentShim
 
 /// A libtorrent session: this process's BitTorrent node (listen sockets, optionally a DHT node), running on
 /// libtorrent's own network thread until the object is released. Owned (made here, the usual case) or attached (the
-/// host application's own session, see ``init(attachingTo:)``). Its DHT calls are on ``dht``.
+/// host application's own session, see ``init(attachingTo:)``). Its DHT calls are on ``dht``, its torrents on
+/// ``torrents`` (`Torrents.swift`).
 ///
 /// Sendable: the shim's session functions may be called from any thread at once (libtorrent runs each call on its
 /// network thread and waits for the answer), and the handle never changes after `init`. Each call blocks the caller
@@ -55,7 +56,9 @@ public final class TorrentSession: Sendable {
     /// Host mode: wraps the host application's own libtorrent session, an `lt::session *` from a host built against
     /// the same libtorrent (qBittorrent), so one process runs one DHT node. The session is borrowed: it must outlive
     /// this object and is never shut down by it. The host keeps popping its alerts and passes each one to
-    /// ``forwardAlert(_:)``. Attaching adds libtorrent's DHT alert category to the host session's alert mask.
+    /// ``forwardAlert(_:)``. Attaching adds the alert categories the shim needs and the host's mask lacks (status,
+    /// error, DHT, storage). Torrents added through this object live in the host's session; this object sees only
+    /// those (not the host's own).
     public init(attachingTo hostSession: UnsafeMutableRawPointer) throws(TorrentError) {
         var created: OpaquePointer?
         try throwIfFailed(mtlt_session_attach(&created, hostSession))

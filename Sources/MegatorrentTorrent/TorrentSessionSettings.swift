@@ -32,6 +32,10 @@ public struct TorrentSessionSettings: Sendable, Hashable {
     public var dhtBlockRateLimit: Int? = nil
     /// libtorrent's `dht_upload_rate_limit`, DHT upload bytes per second; `nil` keeps libtorrent's default (8000).
     public var dhtUploadRateLimit: Int? = nil
+    /// libtorrent's `allow_multiple_connections_per_ip`. Default `false` (libtorrent's): peers are told apart by IP
+    /// address alone, so in a loopback swarm, where every node is 127.0.0.1, only one of them is ever connected.
+    /// A loopback swarm that exchanges torrent data needs `true`.
+    public var allowMultipleConnectionsPerIP: Bool = false
 
     /// Settings with the safe defaults described on each property.
     public init() {}
@@ -51,6 +55,7 @@ public struct TorrentSessionSettings: Sendable, Hashable {
         settings.dht_prefer_verified_node_ids = Self.tristate(dhtPreferVerifiedNodeIDs)
         settings.dht_block_ratelimit = try Self.limit(dhtBlockRateLimit, "dhtBlockRateLimit")
         settings.dht_upload_rate_limit = try Self.limit(dhtUploadRateLimit, "dhtUploadRateLimit")
+        settings.allow_multiple_connections_per_ip = allowMultipleConnectionsPerIP ? 1 : 0
 
         let listen = try Self.cString(listenInterfaces, "listenInterfaces")
         let bootstrap = try Self.cString(dhtBootstrapNodes, "dhtBootstrapNodes")

@@ -76,6 +76,13 @@ final class TorrentSessionTests: XCTestCase {
         XCTAssertEqual(try session.integerSetting(named: "dht_upload_rate_limit"), 1_000_000)
     }
 
+    func testMultipleConnectionsPerIPIsOffUnlessAsked() throws {
+        XCTAssertEqual(try TorrentSession().integerSetting(named: "allow_multiple_connections_per_ip"), 0)
+        var settings = TorrentSessionSettings()
+        settings.allowMultipleConnectionsPerIP = true
+        XCTAssertEqual(try TorrentSession(settings: settings).integerSetting(named: "allow_multiple_connections_per_ip"), 1)
+    }
+
     func testUnsetDHTTuningKeepsLibtorrentDefaults() throws {
         let session = try TorrentSession()
         XCTAssertEqual(try session.integerSetting(named: "dht_restrict_routing_ips"), 1)
@@ -237,6 +244,9 @@ final class ShimCAPITests: XCTestCase {
         settings = defaults()
         settings.dht_restrict_search_ips = 2
         expectFailure(settings, code: MTLT_EINVAL, mentioning: "dht_restrict_search_ips")
+        settings = defaults()
+        settings.allow_multiple_connections_per_ip = -1
+        expectFailure(settings, code: MTLT_EINVAL, mentioning: "allow_multiple_connections_per_ip is -1")
         settings = defaults()
         settings.reserved.3 = 1
         expectFailure(settings, code: MTLT_EINVAL, mentioning: "reserved[3]")

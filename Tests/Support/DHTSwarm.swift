@@ -4,7 +4,9 @@ import MegatorrentTorrent
 import XCTest
 
 /// Settings for one node of a loopback DHT swarm (DESIGN.md, "DHT"): explicit 127.0.0.1, DHT on, no bootstrap
-/// routers, no per-IP restrictions, rate limits raised.
+/// routers, no per-IP restrictions, rate limits raised, and several peer connections per IP (every node is
+/// 127.0.0.1: without it a downloader that learns its own address and the seeder's from the DHT keeps one of the two,
+/// and may never connect to the seeder; measured: 1 download of 2 timed out).
 public func loopbackDHTSettings() -> TorrentSessionSettings {
     var settings = TorrentSessionSettings()
     settings.listenInterfaces = "127.0.0.1:0"
@@ -15,6 +17,7 @@ public func loopbackDHTSettings() -> TorrentSessionSettings {
     settings.dhtPreferVerifiedNodeIDs = false
     settings.dhtBlockRateLimit = 100_000
     settings.dhtUploadRateLimit = 10_000_000
+    settings.allowMultipleConnectionsPerIP = true
     return settings
 }
 
@@ -42,10 +45,10 @@ public final class DHTSwarm: @unchecked Sendable {
     /// Each node's port (UDP for the DHT, TCP for peers).
     public let ports: [Int]
 
-    /// Starts `count` nodes and meshes them.
-    public init(count: Int) async throws {
+    /// Starts `count` nodes with `settings` (default ``loopbackDHTSettings()``) and meshes them.
+    public init(count: Int, settings: TorrentSessionSettings = loopbackDHTSettings()) async throws {
         let start = ContinuousClock.now
-        let sessions = try (0..<count).map { _ in try TorrentSession(settings: loopbackDHTSettings()) }
+        let sessions = try (0..<count).map { _ in try TorrentSession(settings: settings) }
         let running = try await eventually(within: 10) { try sessions.allSatisfy { try $0.isDHTRunning } }
         XCTAssertTrue(running, "every DHT node runs")
         ports = try sessions.map { try $0.listenPort }
@@ -64,7 +67,12 @@ public final class DHTSwarm: @unchecked Sendable {
 
     /// Node `index`'s DHT.
     public func dht(_ index: Int) throws -> DHTNode {
-        try XCTUnwrap(sessions[index], "node \(index) has left").dht
+        try session(index).dht
+    }
+
+    /// Node `index`'s session.
+    public func session(_ index: Int) throws -> TorrentSession {
+        try XCTUnwrap(sessions[index], "node \(index) has left")
     }
 
     /// Frees node `index` on another thread; fails the test unless that ends within `timeout` seconds and the session

@@ -18,13 +18,14 @@
  *     added without changing the struct's size.
  *
  * Sections: return codes; library; owned sessions (settings, start, stop, queries); DHT state
- * (routing table save and restore); DHT items (BEP 44 put and get); alerts (notify hook, popping,
- * plain C alert structs); host mode (qBittorrent's own lt::session); test helpers.
+ * (routing table save and restore); DHT items (BEP 44 put and get); torrents (add by .torrent,
+ * magnet or info-hash, status, remove, create); alerts (notify hook, popping, plain C alert
+ * structs); host mode (qBittorrent's own lt::session); test helpers.
  *
- * Growth: torrents (add a magnet, seed a file, status) come next as a new section with the same
- * conventions; their alerts become new MTLT_ALERT_* kinds whose fields come out of
- * mtlt_alert.reserved[]. Fields added to mtlt_session_settings are carved out of its reserved[],
- * where 0 must mean "as before".
+ * Growth: new alert kinds reuse mtlt_alert's fields where they fit (the torrent kinds took its
+ * reserved[] tail; reserved_int3 is left). Fields added to mtlt_session_settings,
+ * mtlt_add_torrent_params and mtlt_torrent_status are carved out of their reserved[], where 0 must
+ * mean "as before".
  */
 #ifndef MTLT_SHIM_H
 #define MTLT_SHIM_H
@@ -66,6 +67,14 @@ extern "C" {
  * started yet: it starts asynchronously, see mtlt_session_is_dht_running). libtorrent itself would
  * silently drop the request and never post an alert, leaving a waiter waiting. */
 #define MTLT_ENODHT (-7)
+/* The bytes given as a .torrent file are not a valid torrent (not bencoded, no info dictionary,
+ * bad piece hashes...), or a magnet URI is not a valid magnet link (no exact topic, bad hash). */
+#define MTLT_EBADTORRENT (-8)
+/* mtlt_torrent_add: the session already has a torrent with this info-hash (whichever way it was
+ * added: .torrent, magnet or info-hash). The existing torrent is left as it was. */
+#define MTLT_EDUPLICATE (-9)
+/* No torrent with this info-hash in the session (never added, or removed). */
+#define MTLT_ENOTORRENT (-10)
 
 /* The message of the last failing call on the calling thread, in English, never NULL ("" when no
  * call on this thread has failed yet). Why: a code alone cannot say which setting was wrong or what
@@ -148,8 +157,14 @@ typedef struct mtlt_session_settings {
     int dht_block_ratelimit;
     int dht_upload_rate_limit;
 
+    /* libtorrent's allow_multiple_connections_per_ip: 0 keeps libtorrent's default (off: peers are
+     * told apart by IP address alone, so two peers on one IP, such as every node of a loopback
+     * swarm, count as one and only one of them is ever connected), 1 switches it on. A loopback
+     * swarm that exchanges torrent data needs 1. Carved out of reserved[0]. */
+    int allow_multiple_connections_per_ip;
+
     /* Must be zero. Future fields come out of here, with 0 meaning the version 1 behaviour. */
-    int reserved[8];
+    int reserved[7];
 } mtlt_session_settings;
 
 /* Safe defaults for C callers: `mtlt_session_settings s = MTLT_SESSION_SETTINGS_INIT;`. */
@@ -157,9 +172,9 @@ typedef struct mtlt_session_settings {
     {                                                                                            \
         MTLT_SESSION_SETTINGS_VERSION, "127.0.0.1:0", "", 0, 0, 0, 0, MTLT_SETTINGS_DEFAULT,     \
             MTLT_SETTINGS_DEFAULT, MTLT_SETTINGS_DEFAULT, MTLT_SETTINGS_DEFAULT,                 \
-            MTLT_SETTINGS_DEFAULT,                                                               \
+            MTLT_SETTINGS_DEFAULT, 0,                                                            \
         {                                                                                        \
-            0, 0, 0, 0, 0, 0, 0, 0                                                               \
+            0, 0, 0, 0, 0, 0, 0                                                                  \
         }                                                                                        \
     }
 
@@ -219,7 +234,8 @@ int mtlt_session_new_with_state(mtlt_session **out, const mtlt_session_settings 
  * (libtorrent's network thread collects the table). */
 int mtlt_session_dht_state_save(mtlt_session *s, uint8_t **out, size_t *out_len) MTLT_NOEXCEPT;
 
-/* Frees a buffer this library returned (mtlt_session_dht_state_save). NULL is a no-op. */
+/* Frees a buffer this library returned (mtlt_session_dht_state_save, mtlt_torrent_list,
+ * mtlt_torrent_create). NULL is a no-op. */
 void mtlt_buffer_free(void *buffer) MTLT_NOEXCEPT;
 
 /* *out_count = the number of live nodes in the session's DHT routing tables (all listen sockets,
@@ -294,6 +310,214 @@ int mtlt_dht_immutable_target(const uint8_t *bencoded, size_t len, uint8_t out_t
 int mtlt_dht_get_immutable(mtlt_session *s, const uint8_t target[20]) MTLT_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
+ * Torrents: add (.torrent bytes, magnet URI or bare info-hash), status, peers, remove, create
+ *
+ * A torrent is named by a 20-byte info-hash: its v1 info-hash, or for a v2-only torrent its v2
+ * hash truncated to 20 bytes (libtorrent's own short form). Hybrid torrents are named by their v1
+ * info-hash. Every call here blocks briefly (libtorrent runs it on its network thread); the work
+ * itself (checking, metadata, download) goes on in the background and reports through alerts
+ * (MTLT_ALERT_TORRENT_*). Host mode: a torrent added through an attached session lives in the
+ * host's lt::session beside the host's own (qBittorrent does not list torrents it did not add, and
+ * ignores their alerts). The attached session sees only the torrents added through it: status,
+ * remove, connect_peer and list give MTLT_ENOTORRENT for (or leave out) the host's own torrents,
+ * and only their alerts are kept; adding one the host already has gives MTLT_EDUPLICATE.
+ * ------------------------------------------------------------------------------------------- */
+
+/* mtlt_add_torrent_params.flags. Any other bit is refused with MTLT_EINVAL. */
+/* The data is known to be complete on disk (the author seeding what it just created): no check
+ * at start, pieces are verified lazily when first sent. Needs torrent_file (a magnet has no piece
+ * hashes to trust yet). A piece that fails its check takes the torrent out of seed mode and
+ * libtorrent rechecks every file. */
+#define MTLT_TORRENT_SEED_MODE (1u << 0)
+/* Start paused: no peers, no announces, until resumed (not in this API yet; remove and re-add). */
+#define MTLT_TORRENT_PAUSED (1u << 1)
+/* Upload only: requests no pieces and serves those it has (a partial copy kept as is). Combined
+ * with MTLT_TORRENT_AUTO_MANAGED, libtorrent leaves upload mode again by itself after a while. */
+#define MTLT_TORRENT_UPLOAD_MODE (1u << 2)
+/* Download pieces in order (streaming); slower in a swarm. */
+#define MTLT_TORRENT_SEQUENTIAL_DOWNLOAD (1u << 3)
+/* Let libtorrent's queue start and stop the torrent (active_downloads, active_seeds limits), as
+ * qBittorrent's queueing does. Without it the torrent runs as soon as it is added (the default). */
+#define MTLT_TORRENT_AUTO_MANAGED (1u << 4)
+/* Never announce to or look up peers on the DHT for this torrent (peers from the explicit list,
+ * trackers and peer exchange only). */
+#define MTLT_TORRENT_DISABLE_DHT (1u << 5)
+/* No peer exchange (BEP 11) for this torrent. */
+#define MTLT_TORRENT_DISABLE_PEX (1u << 6)
+
+/* The struct version this header describes. */
+#define MTLT_ADD_TORRENT_PARAMS_VERSION 1
+
+/* A .torrent larger than this is refused (MTLT_EBADTORRENT): libtorrent's own decode limit. */
+#define MTLT_TORRENT_FILE_MAX_SIZE 10000000
+
+/* What to add. Exactly one source: torrent_file (the .torrent's bytes), magnet_uri, or info_hash
+ * (a bare v1 info-hash: metadata and peers come from the DHT, the peer list or x.pe). Start from
+ * MTLT_ADD_TORRENT_PARAMS_INIT or mtlt_add_torrent_params_init. Everything is copied during the
+ * call; the caller keeps ownership. */
+typedef struct mtlt_add_torrent_params {
+    /* MTLT_ADD_TORRENT_PARAMS_VERSION. */
+    int version;
+    /* MTLT_TORRENT_* flags; 0 starts the torrent at once, not auto-managed. */
+    uint32_t flags;
+
+    /* Source 1: a .torrent file's bytes (1...MTLT_TORRENT_FILE_MAX_SIZE), v1, v2 or hybrid. */
+    const uint8_t *torrent_file;
+    size_t torrent_file_len;
+    /* Source 2: a magnet URI (NUL-terminated), "magnet:?xt=urn:btih:<40 hex or 32 base32>..." or
+     * urn:btmh. Its dn names the torrent until the metadata arrives; its tr trackers and x.pe peers
+     * are used (a tracker host name is resolved over DNS: strip tr in safe mode). */
+    const char *magnet_uri;
+    /* Source 3: a bare v1 info-hash; has_info_hash says whether it is set. */
+    uint8_t info_hash[20];
+    int has_info_hash;
+
+    /* Where the files go (the torrent's name is a file or folder in it). NUL-terminated, not empty;
+     * created when the first piece is written. Required. */
+    const char *save_path;
+
+    /* Peers to connect to at once, each "IPv4:PORT" or "[IPv6]:PORT" (NUL-terminated; no host
+     * names, which would need DNS). NULL when peer_count is 0. Peers learned elsewhere (a channel's
+     * gossip, a loopback test) and kept in libtorrent's peer list like those of the DHT. */
+    const char *const *peers;
+    size_t peer_count;
+
+    /* Must be zero. */
+    uint64_t reserved[8];
+} mtlt_add_torrent_params;
+
+/* Empty params: `mtlt_add_torrent_params p = MTLT_ADD_TORRENT_PARAMS_INIT;` then set one source
+ * and save_path. */
+#define MTLT_ADD_TORRENT_PARAMS_INIT                                                             \
+    {                                                                                            \
+        MTLT_ADD_TORRENT_PARAMS_VERSION, 0, NULL, 0, NULL, {0}, 0, NULL, NULL, 0,                \
+        {                                                                                        \
+            0, 0, 0, 0, 0, 0, 0, 0                                                               \
+        }                                                                                        \
+    }
+
+/* Fills *out as MTLT_ADD_TORRENT_PARAMS_INIT (for Swift). MTLT_EINVAL unless version is
+ * MTLT_ADD_TORRENT_PARAMS_VERSION. */
+int mtlt_add_torrent_params_init(mtlt_add_torrent_params *out, int version) MTLT_NOEXCEPT;
+
+/* Adds a torrent and starts it (unless MTLT_TORRENT_PAUSED); out_info_hash = its info-hash (see
+ * the section's first comment). Returns once libtorrent has the torrent; an MTLT_ALERT_TORRENT_ADDED
+ * follows (owned mode: also after a failure libtorrent itself reported). The caller's peers are
+ * connected on libtorrent's next connection tick (the session ticks every 500 ms). Errors: MTLT_EINVAL for NULL or missing arguments, not exactly one source, a
+ * wrong version, unknown flag bits, non-zero reserved fields, a peer that is not IP:PORT, seed mode
+ * without torrent_file; MTLT_EBADTORRENT for .torrent bytes or a magnet URI libtorrent refuses
+ * (message says why); MTLT_EDUPLICATE when the session already has this info-hash. On failure
+ * nothing was added and out_info_hash is untouched. */
+int mtlt_torrent_add(mtlt_session *s, const mtlt_add_torrent_params *p, uint8_t out_info_hash[20]) MTLT_NOEXCEPT;
+
+/* mtlt_torrent_status.state and mtlt_alert.torrent_state. */
+/* Checking the files on disk against the piece hashes (at start, or after a recheck). */
+#define MTLT_TORRENT_STATE_CHECKING 1
+/* Added by magnet or info-hash: fetching the info dictionary from peers. */
+#define MTLT_TORRENT_STATE_DOWNLOADING_METADATA 2
+#define MTLT_TORRENT_STATE_DOWNLOADING 3
+/* Every wanted piece is here, but not every piece (some files are not wanted). */
+#define MTLT_TORRENT_STATE_FINISHED 4
+/* Every piece is here; uploading. */
+#define MTLT_TORRENT_STATE_SEEDING 5
+/* Stopped by an error (a file could not be written...): error_code and error say which. Never in
+ * MTLT_ALERT_TORRENT_STATE_CHANGED (libtorrent reports errors as MTLT_ALERT_TORRENT_ERROR). */
+#define MTLT_TORRENT_STATE_ERROR 6
+
+/* The struct version this header describes. */
+#define MTLT_TORRENT_STATUS_VERSION 1
+
+/* A torrent's status (mtlt_torrent_get_status). The caller sets `version` to
+ * MTLT_TORRENT_STATUS_VERSION; the library writes every other field. */
+typedef struct mtlt_torrent_status {
+    int version;
+    /* MTLT_TORRENT_STATE_*. */
+    int state;
+    uint8_t info_hash[20];
+    /* 1 once the info dictionary is known (always for a .torrent). */
+    int has_metadata;
+    /* 1 when paused (MTLT_TORRENT_PAUSED, or an auto-managed torrent the queue stopped). */
+    int is_paused;
+    /* Fraction of the wanted bytes present and verified, 0...1 (0 without metadata). */
+    double progress;
+    /* Wanted bytes present and verified, and wanted bytes in all (0 without metadata). */
+    int64_t total_done;
+    int64_t total_wanted;
+    /* Payload bytes (file data) downloaded and uploaded since the torrent was added. */
+    int64_t total_download;
+    int64_t total_upload;
+    /* Connected peers, of which seeds. */
+    int num_peers;
+    int num_seeds;
+    /* Payload rates in bytes per second, libtorrent's running averages. */
+    int download_rate;
+    int upload_rate;
+    /* The error's value (0: none), with error below. */
+    int error_code;
+    int reserved_int;
+    /* NUL-terminated UTF-8, never NULL: the torrent's name (the magnet's dn or "" before the
+     * metadata), its save path, and the error's message ("" when none). They point into the
+     * calling thread's storage and stay valid until the same thread's next
+     * mtlt_torrent_get_status call (like mtlt_error_last): copy them first. */
+    const char *name;
+    const char *save_path;
+    const char *error;
+    /* Zeroed by the library. */
+    uint64_t reserved[8];
+} mtlt_torrent_status;
+
+/* Writes the status of the torrent `info_hash` into *out. MTLT_ENOTORRENT when the session has no
+ * such torrent; MTLT_EINVAL for NULL arguments or out->version not MTLT_TORRENT_STATUS_VERSION.
+ * Blocks briefly. */
+int mtlt_torrent_get_status(mtlt_session *s, const uint8_t info_hash[20], mtlt_torrent_status *out) MTLT_NOEXCEPT;
+
+/* Removes the torrent: peers are disconnected, trackers hear "stopped"; with delete_files 1 its
+ * files (and libtorrent's part file) are deleted from save_path too. Returns at once;
+ * MTLT_ALERT_TORRENT_REMOVED follows, then with delete_files an MTLT_ALERT_TORRENT_FILES_DELETED
+ * (error_code 0, or the reason the files could not all be deleted). MTLT_ENOTORRENT when there is
+ * no such torrent; MTLT_EINVAL when delete_files is not 0 or 1. */
+int mtlt_torrent_remove(mtlt_session *s, const uint8_t info_hash[20], int delete_files) MTLT_NOEXCEPT;
+
+/* Connects the torrent to the peer host:port now (and keeps it in the peer list). host is an IPv4
+ * or IPv6 address literal (no host names: no DNS); port 1...65535. Returns at once; a failed
+ * connection is only seen in the status (num_peers). MTLT_ENOTORRENT, MTLT_EINVAL. */
+int mtlt_torrent_connect_peer(mtlt_session *s, const uint8_t info_hash[20], const char *host,
+                              int port) MTLT_NOEXCEPT;
+
+/* *out (malloc'd, release with mtlt_buffer_free; NULL when *out_count is 0) = *out_count
+ * info-hashes of 20 bytes each, back to back: every torrent of an owned session; for an attached
+ * session (host mode), the torrents added through it that are still in the host's session. */
+int mtlt_torrent_list(mtlt_session *s, uint8_t **out, size_t *out_count) MTLT_NOEXCEPT;
+
+/* Asks libtorrent for the status of every torrent whose status changed since the last ask: one
+ * MTLT_ALERT_TORRENT_PROGRESS per torrent follows (none when nothing changed). Returns at once.
+ * Why: progress without polling each torrent; call it on a timer while someone watches. Host mode:
+ * the host pops the underlying state_update alert too (qBittorrent handles one it did not ask for
+ * like its own). */
+int mtlt_session_post_torrent_updates(mtlt_session *s) MTLT_NOEXCEPT;
+
+/* mtlt_torrent_create flags. */
+/* A hybrid torrent (v1 and v2 metadata, BEP 52): piece_size must then be 0 or a power of two of
+ * at least 16 KiB. Without it the torrent is v1 only. */
+#define MTLT_CREATE_HYBRID (1u << 0)
+/* Write a "creation date" (now). Without it the output is a pure function of the file's name and
+ * content, piece_size, trackers and flags: anyone recomputes the same bytes and info-hash. */
+#define MTLT_CREATE_CREATION_DATE (1u << 1)
+
+/* Makes a .torrent for the single regular file at file_path with libtorrent's create_torrent:
+ * the torrent's name is the file's name (its last path component), its info dictionary holds
+ * length, name, piece length and pieces (hybrid: also the v2 fields). piece_size is 0 (libtorrent
+ * chooses) or a power of two from 16384 to 128 MiB. trackers: tracker_count announce URLs (NULL
+ * when 0), all in tier 0. No "created by", no comment, no creation date unless asked: deterministic.
+ * *out_torrent (malloc'd, release with mtlt_buffer_free) and *out_len = the .torrent's bytes;
+ * out_info_hash = its v1 info-hash. Reads the whole file (hashing it) on the calling thread.
+ * MTLT_EINVAL for bad arguments, a path that is not a regular file, an empty file, unknown flags;
+ * MTLT_ELIBTORRENT when reading fails. Needs no session. */
+int mtlt_torrent_create(const char *file_path, int piece_size, const char *const *trackers, size_t tracker_count,
+                        uint32_t flags, uint8_t **out_torrent, size_t *out_len,
+                        uint8_t out_info_hash[20]) MTLT_NOEXCEPT;
+
+/* ---------------------------------------------------------------------------------------------
  * Alerts
  * ------------------------------------------------------------------------------------------- */
 
@@ -315,6 +539,28 @@ int mtlt_dht_get_immutable(mtlt_session *s, const uint8_t target[20]) MTLT_NOEXC
 /* A put finished: is_mutable; mutable: public_key, salt, seq, signature; immutable: target; both:
  * num_success. */
 #define MTLT_ALERT_DHT_PUT 6
+/* Torrents. Each carries info_hash (see the torrent section), lt_name and message; host mode keeps
+ * them only for torrents added through the attached session. */
+/* mtlt_torrent_add's torrent is in the session: error_code 0. (Owned mode: libtorrent also reports
+ * adds that failed, error_code and message set, under the info-hash that was refused, possibly one
+ * the session already has; mtlt_torrent_add has returned that error already.) */
+#define MTLT_ALERT_TORRENT_ADDED 7
+/* The info dictionary arrived from a peer (magnet or info-hash); the download starts. */
+#define MTLT_ALERT_TORRENT_METADATA 8
+/* Every wanted piece is here and verified (also after a check that found the data complete). */
+#define MTLT_ALERT_TORRENT_FINISHED 9
+/* The state changed: torrent_state = the new MTLT_TORRENT_STATE_* (never ERROR). */
+#define MTLT_ALERT_TORRENT_STATE_CHANGED 10
+/* The torrent stopped on an error (a file it could not write...): error_code, message. */
+#define MTLT_ALERT_TORRENT_ERROR 11
+/* The torrent left the session (mtlt_torrent_remove, or the host removed it). */
+#define MTLT_ALERT_TORRENT_REMOVED 12
+/* After a remove with delete_files: error_code 0 when the files are deleted, else why not. */
+#define MTLT_ALERT_TORRENT_FILES_DELETED 13
+/* One torrent's status after mtlt_session_post_torrent_updates: torrent_state, total_done,
+ * total_wanted, progress_ppm, num_peers, num_seeds, download_rate, upload_rate (as in
+ * mtlt_torrent_status). */
+#define MTLT_ALERT_TORRENT_PROGRESS 14
 
 /* mtlt_alert.socket_type: libtorrent's lt::socket_type_t values. */
 #define MTLT_SOCKET_TCP 0
@@ -360,11 +606,22 @@ typedef struct mtlt_alert {
     const char *address;       /* LISTEN_*: the IP address, for example "127.0.0.1"; else NULL */
     int port;                  /* LISTEN_* */
     int socket_type;           /* LISTEN_*: MTLT_SOCKET_* */
-    int error_code;            /* LISTEN_FAILED: the system or libtorrent error value */
+    int error_code;            /* LISTEN_FAILED, TORRENT_ADDED, TORRENT_ERROR, TORRENT_FILES_DELETED:
+                                * the system or libtorrent error value, 0 for none */
 
-    /* Zero. Fields for future kinds (torrents) come out of here. */
-    int reserved_int2;
-    uint64_t reserved[8];
+    int reserved_int2;         /* zero */
+
+    /* Torrents (the former reserved[] tail; the layout before it is unchanged). */
+    uint8_t info_hash[20];     /* TORRENT_*: the torrent's 20-byte info-hash */
+    int torrent_state;         /* TORRENT_STATE_CHANGED, TORRENT_PROGRESS: MTLT_TORRENT_STATE_* */
+    int64_t total_done;        /* TORRENT_PROGRESS: wanted bytes present and verified */
+    int64_t total_wanted;      /* TORRENT_PROGRESS: wanted bytes (0 without metadata) */
+    int progress_ppm;          /* TORRENT_PROGRESS: progress in millionths, 0...1000000 */
+    int num_peers;             /* TORRENT_PROGRESS: connected peers */
+    int num_seeds;             /* TORRENT_PROGRESS: of which seeds */
+    int download_rate;         /* TORRENT_PROGRESS: payload bytes per second */
+    int upload_rate;           /* TORRENT_PROGRESS: payload bytes per second */
+    int reserved_int3;         /* zero */
 } mtlt_alert;
 
 /* Sets the function that wakes the alert consumer: `notify(payload)` is called when alerts become
@@ -382,8 +639,9 @@ int mtlt_session_set_alert_notify(mtlt_session *s, void (*notify)(void *payload)
  * oldest first (*out_alerts is NULL when *out_count is 0). Never blocks on the network. The array
  * and everything it points to belong to the session and stay valid until the next pop on the same
  * session (or mtlt_session_free); one consumer at a time. Owned mode: libtorrent's own queue (the
- * session's alert_mask is status | error | dht), plus the listen alerts of start-up. Host mode: the
- * alerts the host forwarded with mtlt_session_handle_alert. */
+ * session's alert_mask is status | error | dht | storage), plus the listen alerts of start-up. Host
+ * mode: the alerts the host forwarded with mtlt_session_handle_alert. One libtorrent state_update
+ * alert becomes one MTLT_ALERT_TORRENT_PROGRESS per torrent. */
 int mtlt_session_pop_alerts(mtlt_session *s, const mtlt_alert **out_alerts, size_t *out_count) MTLT_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
@@ -393,15 +651,19 @@ int mtlt_session_pop_alerts(mtlt_session *s, const mtlt_alert **out_alerts, size
 /* Wraps a session the host made and runs, so one process runs one DHT node. `host_lt_session` is an
  * `lt::session *` from a host built against the same libtorrent
  * (same major.minor and ABI defines: see abi_config.hpp); it is borrowed, never destroyed, and must
- * outlive *out (free *out first). Attaching adds lt::alert_category::dht to the host session's
- * alert_mask (and changes nothing else) so the host sees the DHT alerts it must forward. The host
- * keeps popping its alerts itself and passes every one (or at least the DHT ones) to
- * mtlt_session_handle_alert; the shim never pops the host's queue and never touches its notify
- * hook. Every other function works on an attached session as on an owned one. */
+ * outlive *out (free *out first). Attaching adds the categories the shim needs and the host's
+ * alert_mask lacks (status, error, dht, storage; qBittorrent usually lacks only dht) and changes
+ * nothing else, so the host sees the alerts it must forward. The host keeps popping its alerts
+ * itself and passes every one to mtlt_session_handle_alert (at least: the dht_* item, put and
+ * bootstrap alerts, add_torrent, metadata_received, torrent_finished, state_changed, torrent_error,
+ * torrent_removed, torrent_deleted, torrent_delete_failed and state_update); the shim never pops
+ * the host's queue and never touches its notify hook. Every other function works on an attached
+ * session as on an owned one. */
 int mtlt_session_attach(mtlt_session **out, void *host_lt_session) MTLT_NOEXCEPT;
 
 /* Host mode: the host forwards one alert it popped (`lt_alert` is a `lt::alert const *`, valid
- * during this call only: it is copied). Alerts of kinds the shim does not use are ignored, so a
+ * during this call only: it is copied). Alerts of kinds the shim does not use are ignored, and so
+ * are torrent alerts of torrents not added through this attached session (the host's own), so a
  * host may forward everything. Cheap and non-blocking (it copies and maybe calls notify): call it
  * from the host's alert loop. MTLT_EINVAL on an owned session, whose alerts come from libtorrent
  * directly. */

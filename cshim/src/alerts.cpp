@@ -1,5 +1,6 @@
 // alerts.cpp: libtorrent alerts copied into plain C structs (mtlt_alert), the consumer's notify hook,
 // popping (owned mode: libtorrent's queue; host mode: what the host forwarded), and forwarding.
+// Torrent alerts are copied in torrent_alerts.cpp.
 
 #include "session_object.hpp"
 
@@ -43,7 +44,10 @@ std::string bencoded(lt::entry const &item)
 
 lt::alert_category_t mtlt::required_alert_mask()
 {
-    return lt::alert_category::status | lt::alert_category::error | lt::alert_category::dht;
+    // storage: torrent_deleted and torrent_delete_failed (the rest of the torrent alerts are status
+    // and error).
+    return lt::alert_category::status | lt::alert_category::error | lt::alert_category::dht
+         | lt::alert_category::storage;
 }
 
 mtlt_alert const &mtlt::alert_copy::publish()
@@ -57,7 +61,29 @@ mtlt_alert const &mtlt::alert_copy::publish()
     return c;
 }
 
-bool mtlt::copy_alert(lt::alert const &alert, alert_copy &out, bool named_only)
+void mtlt::append_alert(mtlt_session &session, lt::alert const &alert, std::vector<alert_copy> &out)
+{
+    if (append_torrent_alert(session, alert, out))
+    {
+        return;
+    }
+    alert_copy copy;
+    if (!copy_session_alert(alert, copy))
+    {
+        if (session.attached())
+        {
+            return; // host mode: qBittorrent's session has many alerts the shim does not use
+        }
+        copy.c = mtlt_alert{};
+        copy.c.kind = MTLT_ALERT_OTHER;
+        copy.c.lt_type = alert.type();
+        copy.c.lt_name = alert.what();
+        copy.message = alert.message();
+    }
+    out.push_back(std::move(copy));
+}
+
+bool mtlt::copy_session_alert(lt::alert const &alert, alert_copy &out)
 {
     mtlt_alert &c = out.c;
     c = mtlt_alert{};
@@ -109,7 +135,7 @@ bool mtlt::copy_alert(lt::alert const &alert, alert_copy &out, bool named_only)
         c.socket_type = int(a->socket_type);
         c.error_code = a->error.value();
     }
-    else if (named_only)
+    else
     {
         return false;
     }
@@ -165,11 +191,7 @@ int mtlt_session_pop_alerts(mtlt_session *s, const mtlt_alert **out_alerts, size
             s->popped.reserve(s->popped.size() + alerts.size());
             for (lt::alert *alert : alerts)
             {
-                mtlt::alert_copy copy;
-                if (mtlt::copy_alert(*alert, copy, false))
-                {
-                    s->popped.push_back(std::move(copy));
-                }
+                mtlt::append_alert(*s, *alert, s->popped);
             }
         }
         // The strings no longer move: point the C structs at them.
@@ -201,8 +223,9 @@ int mtlt_session_handle_alert(mtlt_session *s, const void *lt_alert) noexcept
                               "mtlt_session_handle_alert: the session is owned (its alerts come from libtorrent "
                               "directly); only an attached session takes forwarded alerts");
         }
-        mtlt::alert_copy copy;
-        if (!mtlt::copy_alert(*static_cast<lt::alert const *>(lt_alert), copy, true))
+        std::vector<mtlt::alert_copy> copies;
+        mtlt::append_alert(*s, *static_cast<lt::alert const *>(lt_alert), copies);
+        if (copies.empty())
         {
             return MTLT_OK;
         }
@@ -210,7 +233,10 @@ int mtlt_session_handle_alert(mtlt_session *s, const void *lt_alert) noexcept
         {
             std::lock_guard<std::mutex> lock(s->queue_mutex);
             was_empty = s->queued.empty();
-            s->queued.push_back(std::move(copy));
+            for (mtlt::alert_copy &copy : copies)
+            {
+                s->queued.push_back(std::move(copy));
+            }
         }
         if (was_empty)
         {

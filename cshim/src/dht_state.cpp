@@ -65,16 +65,28 @@ int mtlt_session_dht_state_save(mtlt_session *s, uint8_t **out, size_t *out_len)
             return mtlt::fail(MTLT_EINVAL, "%s: %s is NULL", function, out == nullptr ? "out" : "out_len");
         }
         const std::vector<char> buffer = lt::write_session_params_buf(s->handle->session_state(dht_only), dht_only);
-        void *copy = std::malloc(buffer.empty() ? 1 : buffer.size());
-        if (copy == nullptr)
+        if (int rc = mtlt::copy_out(function, buffer.data(), buffer.size(), out))
         {
-            return mtlt::fail(MTLT_ENOMEM, "%s: out of memory", function);
+            return rc;
         }
-        std::memcpy(copy, buffer.data(), buffer.size());
-        *out = static_cast<uint8_t *>(copy);
         *out_len = buffer.size();
         return MTLT_OK;
     });
+}
+
+int mtlt::copy_out(const char *function, const void *bytes, size_t len, uint8_t **out)
+{
+    void *copy = std::malloc(len == 0 ? 1 : len);
+    if (copy == nullptr)
+    {
+        return fail(MTLT_ENOMEM, "%s: out of memory", function);
+    }
+    if (len != 0)
+    {
+        std::memcpy(copy, bytes, len);
+    }
+    *out = static_cast<uint8_t *>(copy);
+    return MTLT_OK;
 }
 
 void mtlt_buffer_free(void *buffer) noexcept

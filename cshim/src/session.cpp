@@ -77,6 +77,7 @@ int validate(const mtlt_session_settings &s) noexcept
         {"enable_lsd", s.enable_lsd},
         {"enable_upnp", s.enable_upnp},
         {"enable_natpmp", s.enable_natpmp},
+        {"allow_multiple_connections_per_ip", s.allow_multiple_connections_per_ip},
     };
     for (const auto &[name, value] : flags)
     {
@@ -147,14 +148,18 @@ lt::settings_pack make_pack(const mtlt_session_settings &s)
         pack.set_int(lt::settings_pack::dht_block_ratelimit, s.dht_block_ratelimit);
     if (s.dht_upload_rate_limit != MTLT_SETTINGS_DEFAULT)
         pack.set_int(lt::settings_pack::dht_upload_rate_limit, s.dht_upload_rate_limit);
+    // 0 keeps libtorrent's default (off), as the field was reserved and zero before.
+    if (s.allow_multiple_connections_per_ip == 1)
+        pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
 
     // Bind exactly what was asked: by default libtorrent tries port+1 ... port+10 and then an
     // OS-chosen port, so a node would run reachable somewhere nobody was told.
     pack.set_int(lt::settings_pack::max_retry_port_bind, 0);
     pack.set_bool(lt::settings_pack::listen_system_port_fallback, false);
 
-    // Status and error alerts carry listen_succeeded/listen_failed (read by check_listening), dht
-    // the DHT item, put and bootstrap alerts (mtlt_alert's kinds).
+    // Status and error alerts carry listen_succeeded/listen_failed (read by check_listening) and the
+    // torrent alerts, dht the DHT item, put and bootstrap alerts, storage the files-deleted ones
+    // (mtlt_alert's kinds).
     pack.set_int(lt::settings_pack::alert_mask, mtlt::required_alert_mask());
     return pack;
 }
@@ -191,11 +196,7 @@ int check_listening(mtlt_session &handle, const char *asked)
             return mtlt::fail(unparsable ? MTLT_EINVAL : MTLT_ELISTEN, "listen_interfaces \"%.200s\": %s", asked,
                               failed->message().c_str());
         }
-        mtlt::alert_copy copy;
-        if (mtlt::copy_alert(*alert, copy, false))
-        {
-            handle.queued.push_back(std::move(copy));
-        }
+        mtlt::append_alert(handle, *alert, handle.queued);
     }
     if (port == 0 && ssl_port == 0 && has_non_space(asked))
     {

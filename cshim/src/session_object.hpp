@@ -1,18 +1,22 @@
 // session_object.hpp: the object behind the opaque mtlt_session handle, shared by the .cpp files
-// that implement its functions (session.cpp, dht_state.cpp, dht_items.cpp, alerts.cpp, host.cpp).
-// Includes libtorrent; include abi_config.hpp first (this file does).
+// that implement its functions (session.cpp, dht_state.cpp, dht_items.cpp, alerts.cpp,
+// torrent_alerts.cpp, torrents.cpp, torrent_params.cpp, host.cpp). Includes libtorrent; include abi_config.hpp first
+// (this file does).
 #pragma once
 
 #include "abi_config.hpp"
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include <libtorrent/alert.hpp>
+#include <libtorrent/info_hash.hpp>
 #include <libtorrent/kademlia/dht_state.hpp>
 #include <libtorrent/session.hpp>
+#include <libtorrent/torrent_status.hpp>
 
 #include "internal.hpp"
 
@@ -33,9 +37,26 @@ struct alert_copy
     mtlt_alert const &publish();
 };
 
-// Copies `alert` into `out`. With named_only, alerts of MTLT_ALERT_OTHER kind are skipped (return
-// false) without formatting their message: host mode receives every alert of qBittorrent's session.
-bool copy_alert(lt::alert const &alert, alert_copy &out, bool named_only);
+// The 20-byte name of a torrent in the C API: the v1 info-hash, else the truncated v2 hash.
+lt::sha1_hash torrent_key(lt::info_hash_t const &hashes);
+
+// MTLT_TORRENT_STATE_* for libtorrent's state (no error), and for a whole status (ERROR when it
+// has one).
+int torrent_state(lt::torrent_status::state_t state);
+int torrent_state(lt::torrent_status const &status);
+
+// Appends the copies of `alert` to `out`: none (a kind host mode does not keep), one, or one per
+// torrent (a state_update alert). Host mode (session.attached()) skips MTLT_ALERT_OTHER kinds
+// without formatting their message, and torrent alerts of torrents not added through `session`:
+// it receives every alert of qBittorrent's session.
+void append_alert(mtlt_session &session, lt::alert const &alert, std::vector<alert_copy> &out);
+
+// Copies one DHT or listen alert into `out`; false when the alert is none of those kinds.
+bool copy_session_alert(lt::alert const &alert, alert_copy &out);
+
+// Appends the torrent alert copies of `alert` (torrent_alerts.cpp); false when it is no torrent
+// alert the shim names. Host mode filters by the torrents `session` added.
+bool append_torrent_alert(mtlt_session &session, lt::alert const &alert, std::vector<alert_copy> &out);
 
 // The alert mask every session needs for the kinds of mtlt_alert.
 lt::alert_category_t required_alert_mask();
@@ -64,6 +85,23 @@ struct mtlt_session
     std::mutex notify_mutex;
     void (*notify)(void *) = nullptr;
     void *notify_payload = nullptr;
+
+    // Host mode: the torrents added through this handle (mtlt_torrent_add), whose alerts are kept,
+    // mapped to whether their files are being deleted (then the key stays until the files-deleted
+    // alert, which comes after the removed one). Unused in owned mode, where every torrent is ours.
+    std::mutex torrents_mutex;
+    std::map<lt::sha1_hash, bool> torrents;
+
+    // Whether alerts of the torrent `key` are kept (always in owned mode). Never throws.
+    bool keeps_torrent(lt::sha1_hash const &key) noexcept
+    {
+        if (!attached())
+        {
+            return true;
+        }
+        std::lock_guard<std::mutex> lock(torrents_mutex);
+        return torrents.count(key) != 0;
+    }
 
     mtlt_session() = default;
     mtlt_session(const mtlt_session &) = delete;
@@ -98,4 +136,9 @@ int check_session(const char *function, const mtlt_session *s) noexcept;
 
 // MTLT_OK when the session's DHT node runs, else MTLT_ENODHT naming `function`.
 int check_dht_running(const char *function, mtlt_session &s);
+
+// Copies `len` bytes into a malloc'd buffer for the caller (released with mtlt_buffer_free); at
+// least one byte is allocated so an empty result is not NULL. MTLT_OK or MTLT_ENOMEM naming
+// `function`.
+int copy_out(const char *function, const void *bytes, size_t len, uint8_t **out);
 } // namespace mtlt
