@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: a local demo of the whole flow that exists so far, on loopback, in fresh state
-# folders (SQLite files inside them). A tracker starts; an author makes a channel key and publishes
-# signed manifests of magnet links; a subscriber gets each version live; replays, rollbacks and
-# forgeries are refused, also by a restarted subscriber (the last sequence lives in SQLite).
+# The main job: a local demo of the whole flow, on loopback, in fresh state folders (SQLite files
+# inside them). A tracker starts; an author turns a sample file into a torrent and seeds it, makes a
+# channel key and publishes a signed manifest with the file's magnet; a subscriber gets it at once and
+# downloads the file through libtorrent (peers found through the tracker's HTTP announce); a second
+# version reaches the subscriber live; replays, rollbacks and forgeries are refused, also by a
+# restarted subscriber (the last sequence lives in SQLite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -34,41 +36,51 @@ wait_for_line "$work/serve.log" "listening on"
 cat "$work/serve.log"
 tracker="ws://$(grep -o '127.0.0.1:[0-9]*' "$work/serve.log" | head -n 1)/"
 
-say "2. The author makes a channel key (its public key is the channel's address)"
+say "2. The author turns a sample file into a torrent and seeds it (announcing to the tracker)"
+mkdir -p "$work/share"
+head -c 4000000 /dev/urandom >"$work/share/sample-video.bin"
+announce="http://$(grep -o '127.0.0.1:[0-9]*' "$work/serve.log" | head -n 1)/announce"
+"$mt" seed "$work/share/sample-video.bin" --announce "$announce" --torrent-listen 127.0.0.1:0 >"$work/seed.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/seed.log" "magnet:"
+cat "$work/seed.log"
+magnet="$(grep '^magnet:' "$work/seed.log" | head -n 1)"
+
+say "3. The author makes a channel key (its public key is the channel's address)"
 "$mt" keygen --out "$work/author.key" "${author[@]}" | tee "$work/keygen.txt"
 channel="$(tail -n 1 "$work/keygen.txt")"
 echo "subscribe with: magnet:?xs=urn:btpk:$channel"
 
-say "3. A subscriber follows the channel through the tracker (it prints each new version)"
-"$mt" subscribe "$channel" --tracker "$tracker" "${subscriber[@]}" >"$work/subscriber.log" 2>&1 &
+say "4. A subscriber follows the channel through the tracker, downloading what it lists"
+"$mt" subscribe "$channel" --tracker "$tracker" "${subscriber[@]}" \
+  --download "$work/downloads" --torrent-listen 127.0.0.1:0 >"$work/subscriber.log" 2>&1 &
 pids+=($!)
 sleep 1
 
-say "4. The author signs and publishes version 1"
-cat >"$work/v1.json" <<'JSON'
-{"collections":[{"title":"Public domain films","items":[
-  "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=Night%20of%20the%20Living%20Dead",
-  "magnet:?xt=urn:btih:08ada5a7a6183aae1e09d831df6748d566095a10&dn=Sintel"]}]}
-JSON
+say "5. The author signs and publishes version 1, with the sample file's magnet"
+printf '{"collections":[{"title":"Samples","items":["%s"]}]}\n' "$magnet" >"$work/v1.json"
 "$mt" publish --tracker "$tracker" --key "$work/author.key" "${author[@]}" "$work/v1.json"
 wait_for_line "$work/subscriber.log" "sequence 1"
-echo "the subscriber got it:"; sed 's/^/  | /' "$work/subscriber.log"
+wait_for_line "$work/subscriber.log" "downloaded sample-video.bin"
+echo "the subscriber got it, and downloaded the file:"; sed 's/^/  | /' "$work/subscriber.log"
+cmp "$work/share/sample-video.bin" "$work/downloads/sample-video.bin"
+echo "the downloaded file is byte for byte the seeded one ($(stat -c %s "$work/downloads/sample-video.bin") bytes)"
 
-say "5. Version 2 adds an item; the subscriber gets it live"
-sed 's/"]}]}/","magnet:?xt=urn:btih:dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c\&dn=Big%20Buck%20Bunny"]}]}/' "$work/v1.json" >"$work/v2.json"
+say "6. Version 2 adds a collection; the subscriber gets it live"
+printf '{"collections":[{"title":"Samples","items":["%s"]},{"title":"Elsewhere","items":["magnet:?xt=urn:btih:dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c&dn=Big%%20Buck%%20Bunny"]}]}\n' "$magnet" >"$work/v2.json"
 "$mt" manifest sign --key "$work/author.key" "${author[@]}" "$work/v2.json" >"$work/m2.json"
 "$mt" publish --tracker "$tracker" "$work/m2.json"
 wait_for_line "$work/subscriber.log" "sequence 2"
 echo "the subscriber got it:"; grep -A 10 "sequence 2" "$work/subscriber.log" | sed 's/^/  | /'
 
-say "6. A replay to the tracker, and a forged manifest, are refused"
+say "7. A replay to the tracker, and a forged manifest, are refused"
 expect_refusal "$mt" publish --tracker "$tracker" "$work/m2.json"
-sed 's/Sintel/Sintal/' "$work/m2.json" >"$work/forged.json"
+sed 's/Elsewhere/Elsewhen/' "$work/m2.json" >"$work/forged.json"
 expect_refusal "$mt" publish --tracker "$tracker" "$work/forged.json"
 expect_refusal "$mt" manifest verify "$work/forged.json"
 
-say "7. The subscriber restarts: it asks for the newest and keeps its last sequence from SQLite"
-kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+say "8. The subscriber restarts: it asks for the newest and keeps its last sequence from SQLite"
+kill "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true
 "$mt" subscribe "$channel" --tracker "$tracker" "${subscriber[@]}" --once
 "$mt" manifest sign --key "$work/author.key" "${author[@]}" --sequence 1 "$work/v1.json" >"$work/old.json"
 expect_refusal "$mt" manifest verify --record "${subscriber[@]}" "$work/old.json"

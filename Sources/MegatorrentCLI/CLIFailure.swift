@@ -2,6 +2,7 @@ import MegatorrentCrypto
 import MegatorrentIdentity
 import MegatorrentManifest
 import MegatorrentState
+import MegatorrentTorrent
 import MegatorrentTracker
 
 /// A failure the CLI reports as one line and an exit code.
@@ -25,6 +26,7 @@ struct CLIFailure: Error {
         case let error as StateError: self.init(error.description)
         case let error as CryptoError: self.init(error.description)
         case let error as TrackerClientError: self.init("tracker: \(error)")
+        case let error as TorrentError: self.init("libtorrent: \(error)")
         default: return nil
         }
     }

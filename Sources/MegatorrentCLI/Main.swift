@@ -10,7 +10,7 @@ struct Megatorrent: AsyncParsableCommand {
         abstract: "Signed, updateable BitTorrent channels.",
         version: MegatorrentVersion.string,
         subcommands: [
-            KeygenCommand.self, ManifestCommand.self, PublishCommand.self, SubscribeCommand.self, ServeCommand.self,
+            KeygenCommand.self, ManifestCommand.self, PublishCommand.self, SubscribeCommand.self, ServeCommand.self, SeedCommand.self,
             InfoCommand.self,
         ])
 

@@ -60,6 +60,54 @@ final class TrackerCLITests: XCTestCase {
         assertCleanFailure(missing, contains: "arrived within")
     }
 
+    /// The whole flow: a file seeded (announced to our tracker over HTTP), its magnet published in a
+    /// manifest, a subscriber downloads it through libtorrent with peers from the tracker, byte for
+    /// byte the same.
+    func testSeedPublishSubscribeAndDownload() throws {
+        let (server, port) = try startServer(db: folder + "/tracker.sqlite")
+        defer { server.terminate(); server.waitUntilExit() }
+        let share = folder + "/share", downloads = folder + "/downloads"
+        try FileManager.default.createDirectory(atPath: share, withIntermediateDirectories: true)
+        let content = Data((0..<3_000_000).map { _ in UInt8.random(in: 0...255) })
+        try content.write(to: URL(fileURLWithPath: share + "/sample.bin"))
+
+        let seeder = Process()
+        seeder.executableURL = CLIRunner.binary
+        seeder.arguments = ["seed", share + "/sample.bin", "--announce", "http://127.0.0.1:\(port)/announce", "--torrent-listen", "127.0.0.1:0"]
+        let out = Pipe()
+        seeder.standardOutput = out
+        seeder.standardError = FileHandle.nullDevice
+        try seeder.run()
+        defer { seeder.terminate(); seeder.waitUntilExit() }
+        var lines: [String] = []
+        var line = Data()
+        while lines.count < 2, let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty {
+            if byte == Data("\n".utf8) {
+                lines.append(String(decoding: line, as: UTF8.self))
+                line = Data()
+            } else {
+                line += byte
+            }
+        }
+        let magnet = try XCTUnwrap(lines.last, "seed printed \(lines)")
+        XCTAssertTrue(magnet.hasPrefix("magnet:?xt=urn:btih:"), magnet)
+
+        let author = CLIRunner(stateDirectory: folder + "/author"), reader = CLIRunner(stateDirectory: folder + "/reader")
+        let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
+        let published = try author.run(
+            ["publish", "--tracker", "ws://127.0.0.1:\(port)/", "--key", folder + "/k", "-"],
+            stdin: #"{"collections":[{"title":"Files","items":["\#(magnet)"]}]}"#)
+        XCTAssertEqual(published.status, 0, published.stderr)
+
+        let subscribed = try reader.run([
+            "subscribe", channel, "--tracker", "ws://127.0.0.1:\(port)/", "--once", "--download", downloads,
+            "--torrent-listen", "127.0.0.1:0", "--timeout", "60",
+        ])
+        XCTAssertEqual(subscribed.status, 0, subscribed.stderr)
+        XCTAssertTrue(subscribed.stdout.contains("downloaded sample.bin (3000000 bytes)"), subscribed.stdout)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: downloads + "/sample.bin")), content)
+    }
+
     /// kill -9 of the server during a stream of publishes: every acknowledged manifest is there
     /// after a restart on the same database.
     func testKillDashNineLosesNothingAcknowledged() throws {

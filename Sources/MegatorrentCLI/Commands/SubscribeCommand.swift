@@ -4,6 +4,7 @@ import MegatorrentCrypto
 import MegatorrentEngine
 import MegatorrentManifest
 import MegatorrentState
+import MegatorrentTorrent
 import MegatorrentTracker
 
 /// `megatorrent subscribe KEY --tracker URL [--once] [--timeout SECONDS] [--json]`.
@@ -31,6 +32,11 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait (with --once, default 30; otherwise run until stopped).")
     var timeout: Double?
 
+    @Option(help: "Download every magnet of each new version into this folder through libtorrent (with --once: wait until done).")
+    var download: String?
+
+    @OptionGroup var network: TorrentNetworkOptions
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -49,6 +55,11 @@ struct SubscribeCommand: AsyncParsableCommand {
         try await engine.follow(channel)
         let endpoints = try trackers.map { url throws -> (String, TrackerEndpoint) in (url, try TrackerEndpoint(url: url)) }
         let clients = endpoints.map { ($0.0, TrackerClient(endpoint: $0.1)) }
+        let downloads = try download.map { folder -> Downloads in
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            return Downloads(session: try network.makeSession(), folder: folder, json: global.json)
+        }
+        let started = ContinuousClock.now
         let (signals, continuation) = AsyncStream<Signal>.makeStream()
         let events = await engine.events()
 
@@ -79,6 +90,7 @@ struct SubscribeCommand: AsyncParsableCommand {
             switch signal {
             case let .event(.updated(manifest, _, source)) where !once && manifest.channelID == channel.hex:
                 report(manifest, source: source)
+                await downloads?.start(manifest)
             case let .event(.equivocation(held, offered, source)):
                 warn("equivocation on channel \(held.channelID) sequence \(held.sequence) from \(source): kept the first, the other is evidence (\(offered.body.collections.count) collections)")
             case let .event(.refused(_, reason, source)):
@@ -86,6 +98,13 @@ struct SubscribeCommand: AsyncParsableCommand {
             case .received where once:
                 if let latest = try await engine.latest(channel) {
                     report(latest, source: nil)
+                    if let downloads {
+                        await downloads.start(latest)
+                        let budget = Duration.milliseconds(Int((timeout ?? 30) * 1000)) - (ContinuousClock.now - started)
+                        if await !downloads.waitForAll(timeout: budget) {
+                            failure = CLIFailure("downloads of channel \(channel.hex) did not complete within \(Int(timeout ?? 30)) s")
+                        }
+                    }
                     break loop
                 }
             case .stop:
