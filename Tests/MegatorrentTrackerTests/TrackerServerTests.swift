@@ -185,12 +185,12 @@ final class TrackerServerTests: XCTestCase {
         try await restarted.shutdown()
     }
 
-    /// 200 idle WebSockets do not keep a subscriber from getting updates.
+    /// 1,000 idle WebSockets do not keep a subscriber from getting updates.
     func testIdleSocketsDoNotStopUpdates() async throws {
         let server = try await startServer(databasePath: databasePath)
         let port = try XCTUnwrap(server.port)
         var idle: [TestSocket] = []
-        for _ in 0..<200 { idle.append(try await TestSocket.connect(port: port)) }
+        for _ in 0..<1000 { idle.append(try await TestSocket.connect(port: port)) }
         let key = try Ed25519.PrivateKey.generate()
         let hex = key.publicKey.hex
         let subscriber = try await TestSocket.connect(port: port)
@@ -207,7 +207,7 @@ final class TrackerServerTests: XCTestCase {
             XCTAssertEqual(pushed, .manifest(key: hex, manifest: manifest.jsonBytes))
         }
         let metrics = try await HTTPTestClient.get(port: port, "/metrics")
-        XCTAssertTrue(metrics.text.contains("megatorrent_tracker_websockets 202"), metrics.text)
+        XCTAssertTrue(metrics.text.contains("megatorrent_tracker_websockets 1002"), metrics.text)
         XCTAssertTrue(metrics.text.contains("megatorrent_tracker_publishes_total 3"))
         XCTAssertTrue(idle.allSatisfy { $0.channel.isActive })
         for socket in idle { await socket.close() }
