@@ -93,10 +93,12 @@ let package = Package(
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
         .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
         .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
-        .testTarget(name: "MegatorrentStateTests", dependencies: ["MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto"]),
+        .testTarget(
+            name: "MegatorrentStateTests",
+            dependencies: ["MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(
             name: "MegatorrentEngineTests",
-            dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto"]),
+            dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
         .testTarget(
             name: "MegatorrentDHTTests",
@@ -104,7 +106,9 @@ let package = Package(
                 "MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent",
                 "MegatorrentTestSupport",
             ]),
-        .target(name: "MegatorrentTestSupport", dependencies: ["MegatorrentTorrent"], path: "Tests/Support"),
+        .target(
+            name: "MegatorrentTestSupport", dependencies: ["MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto"],
+            path: "Tests/Support"),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto"]),
         .testTarget(

@@ -29,7 +29,7 @@ public final class TorrentSession: Sendable {
     /// saved nodes are pinged at start, so the node rejoins without bootstrap routers. `nil` starts afresh. The
     /// settings still decide every setting. Throws ``TorrentError/Code/invalidArgument`` for a state that is not one,
     /// and what ``init(settings:)`` throws.
-    public init(settings: TorrentSessionSettings, dhtState: [UInt8]?) throws(TorrentError) {
+    public convenience init(settings: TorrentSessionSettings, dhtState: [UInt8]?) throws(TorrentError) {
         var created: OpaquePointer?
         try settings.withCSettings { (cSettings) throws(TorrentError) in
             if let dhtState {
@@ -44,13 +44,7 @@ public final class TorrentSession: Sendable {
         guard let created else {
             throw TorrentError(code: .internal, message: "mtlt_session_new succeeded without a session")
         }
-        handle = created
-        do {
-            alerts = try AlertPump(handle: created)
-        } catch {
-            mtlt_session_free(created)
-            throw error
-        }
+        try self.init(adopting: created)
     }
 
     /// Host mode: wraps the host application's own libtorrent session, an `lt::session *` from a host built against
@@ -59,12 +53,18 @@ public final class TorrentSession: Sendable {
     /// ``forwardAlert(_:)``. Attaching adds the alert categories the shim needs and the host's mask lacks (status,
     /// error, DHT, storage). Torrents added through this object live in the host's session; this object sees only
     /// those (not the host's own).
-    public init(attachingTo hostSession: UnsafeMutableRawPointer) throws(TorrentError) {
+    public convenience init(attachingTo hostSession: UnsafeMutableRawPointer) throws(TorrentError) {
         var created: OpaquePointer?
         try throwIfFailed(mtlt_session_attach(&created, hostSession))
         guard let created else {
             throw TorrentError(code: .internal, message: "mtlt_session_attach succeeded without a session")
         }
+        try self.init(adopting: created)
+    }
+
+    /// Takes ownership of a session the shim just made (or attached) and starts its alert pump; frees it if that
+    /// fails.
+    private init(adopting created: OpaquePointer) throws(TorrentError) {
         handle = created
         do {
             alerts = try AlertPump(handle: created)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MegatorrentTestSupport
 import MegatorrentCrypto
 import MegatorrentManifest
 @testable import MegatorrentState
@@ -10,24 +11,19 @@ final class ChannelLedgerTests: XCTestCase {
     override func setUpWithError() throws { folder = NSTemporaryDirectory() + "/mt-ledger-\(UUID().uuidString)" }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
 
-    func signed(_ key: Ed25519.PrivateKey, _ sequence: UInt64, title: String = "t") throws -> SignedManifest {
-        let body = ManifestBody(publicKey: key.publicKey, sequence: sequence, timestamp: 1, collections: [
-            ManifestCollection(title: title, items: ["magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a"])])
-        return try ManifestSigner.sign(body, with: key)
-    }
 
     func testHighestWinsDuplicatesAndStaleAcrossRestart() throws {
         let key = try Ed25519.PrivateKey.generate()
         let directory = StateDirectory(explicit: folder)
         do {
             let ledger = ChannelLedger(database: try StateDatabase(directory: directory))
-            XCTAssertEqual(try ledger.accept(signed(key, 3), at: 1), .accepted(previous: nil))
-            XCTAssertEqual(try ledger.accept(signed(key, 3), at: 2), .duplicate)
-            XCTAssertEqual(try ledger.accept(signed(key, 5), at: 3), .accepted(previous: 3))
+            XCTAssertEqual(try ledger.accept(makeSignedManifest(key, 3), at: 1), .accepted(previous: nil))
+            XCTAssertEqual(try ledger.accept(makeSignedManifest(key, 3), at: 2), .duplicate)
+            XCTAssertEqual(try ledger.accept(makeSignedManifest(key, 5), at: 3), .accepted(previous: 3))
         }
         let database = try StateDatabase(directory: directory)
         let ledger = ChannelLedger(database: database)
-        XCTAssertEqual(try ledger.accept(signed(key, 4), at: 4), .stale(last: 5))
+        XCTAssertEqual(try ledger.accept(makeSignedManifest(key, 4), at: 4), .stale(last: 5))
         XCTAssertEqual(try ManifestStore(database: database).latest(channel: key.publicKey.hex)?.manifest.sequence, 5)
         XCTAssertEqual(try SequenceStore(database: database).lastAccepted(channel: key.publicKey.hex), 5)
     }
@@ -35,7 +31,7 @@ final class ChannelLedgerTests: XCTestCase {
     func testEquivocationIsKeptAsEvidenceAndTheHeldManifestStays() throws {
         let key = try Ed25519.PrivateKey.generate()
         let ledger = ChannelLedger(database: try StateDatabase(directory: StateDirectory(explicit: folder)))
-        let first = try signed(key, 7, title: "a"), second = try signed(key, 7, title: "b")
+        let first = try makeSignedManifest(key, 7, title: "a"), second = try makeSignedManifest(key, 7, title: "b")
         XCTAssertEqual(try ledger.accept(first, at: 1), .accepted(previous: nil))
         XCTAssertEqual(try ledger.accept(second, at: 2), .equivocation(held: first))
         XCTAssertEqual(try ledger.accept(second, at: 3), .equivocation(held: first), "reported again, recorded once")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MegatorrentTestSupport
 import MegatorrentCrypto
 import MegatorrentManifest
 @testable import MegatorrentState
@@ -10,22 +11,17 @@ final class ManifestStoreTests: XCTestCase {
     override func setUpWithError() throws { folder = NSTemporaryDirectory() + "/mt-manifests-\(UUID().uuidString)" }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
 
-    func signed(_ key: Ed25519.PrivateKey, _ sequence: UInt64) throws -> SignedManifest {
-        let body = ManifestBody(publicKey: key.publicKey, sequence: sequence, timestamp: 1, collections: [
-            ManifestCollection(title: "v\(sequence)", items: ["magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a"])])
-        return try ManifestSigner.sign(body, with: key)
-    }
 
     func testNewestWinsAndSurvivesReopen() throws {
         let key = try Ed25519.PrivateKey.generate()
         let directory = StateDirectory(explicit: folder)
         do {
             let store = ManifestStore(database: try StateDatabase(directory: directory))
-            XCTAssertTrue(try store.store(signed(key, 2), at: 10))
-            XCTAssertFalse(try store.store(signed(key, 1), at: 11), "an older manifest does not replace a newer one")
-            XCTAssertTrue(try store.store(signed(key, 3), at: 12))
-            XCTAssertFalse(try store.store(signed(key, 3), at: 13), "the same sequence again changes nothing")
-            XCTAssertTrue(try store.store(signed(key, 3), itemSignature: [UInt8](repeating: 5, count: 64), at: 14), "a missing sidecar is added")
+            XCTAssertTrue(try store.store(makeSignedManifest(key, 2, title: "v2"), at: 10))
+            XCTAssertFalse(try store.store(makeSignedManifest(key, 1, title: "v1"), at: 11), "an older manifest does not replace a newer one")
+            XCTAssertTrue(try store.store(makeSignedManifest(key, 3, title: "v3"), at: 12))
+            XCTAssertFalse(try store.store(makeSignedManifest(key, 3, title: "v3"), at: 13), "the same sequence again changes nothing")
+            XCTAssertTrue(try store.store(makeSignedManifest(key, 3, title: "v3"), itemSignature: [UInt8](repeating: 5, count: 64), at: 14), "a missing sidecar is added")
         }
         let reopened = ManifestStore(database: try StateDatabase(directory: directory))
         let record = try XCTUnwrap(try reopened.latest(channel: key.publicKey.hex))
@@ -41,8 +37,8 @@ final class ManifestStoreTests: XCTestCase {
         let key = try Ed25519.PrivateKey.generate()
         let database = try StateDatabase(directory: StateDirectory(explicit: folder))
         let store = ManifestStore(database: database)
-        try store.store(signed(key, 1), at: 1)
-        let forged = String(decoding: try signed(key, 1).jsonBytes, as: UTF8.self).replacingOccurrences(of: "\"v1\"", with: "\"v9\"")
+        try store.store(makeSignedManifest(key, 1, title: "v1"), at: 1)
+        let forged = String(decoding: try makeSignedManifest(key, 1, title: "v1").jsonBytes, as: UTF8.self).replacingOccurrences(of: "\"v1\"", with: "\"v9\"")
         try database.queue.write { db in
             try db.execute(sql: "UPDATE manifest SET json = ?", arguments: [Data(forged.utf8)])
         }
@@ -54,7 +50,7 @@ final class ManifestStoreTests: XCTestCase {
         let database = try StateDatabase(directory: StateDirectory(explicit: folder))
         let sequences = SequenceStore(database: database), manifests = ManifestStore(database: database)
         let key = try Ed25519.PrivateKey.generate()
-        try manifests.store(signed(key, 4), at: 1)
+        try manifests.store(makeSignedManifest(key, 4, title: "v4"), at: 1)
         XCTAssertEqual(try sequences.accept(channel: key.publicKey.hex, sequence: 4), .accepted(previous: nil))
         XCTAssertEqual(try manifests.latest(channel: key.publicKey.hex)?.manifest.sequence, 4)
     }

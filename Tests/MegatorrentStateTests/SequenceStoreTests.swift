@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MegatorrentTestSupport
 import MegatorrentCrypto
 import MegatorrentManifest
 @testable import MegatorrentState
@@ -10,11 +11,6 @@ final class SequenceStoreTests: XCTestCase {
     override func setUpWithError() throws { folder = NSTemporaryDirectory() + "/mt-state-\(UUID().uuidString)" }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
 
-    func signed(_ key: Ed25519.PrivateKey, _ sequence: UInt64) throws -> SignedManifest {
-        let body = ManifestBody(publicKey: key.publicKey, sequence: sequence, timestamp: 1, collections: [
-            ManifestCollection(title: "a", items: ["magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a"])])
-        return try ManifestSigner.sign(body, with: key)
-    }
 
     /// An older or equal manifest is refused, also after the store is closed and reopened.
     func testReplayRefusedAcrossRestart() throws {
@@ -22,20 +18,20 @@ final class SequenceStoreTests: XCTestCase {
         let directory = StateDirectory(explicit: folder)
         do {
             let store = try SequenceStore(directory: directory)
-            XCTAssertNil(try store.accept(signed(key, 5)))
-            XCTAssertEqual(try store.accept(signed(key, 6)), 5)
+            XCTAssertNil(try store.accept(makeSignedManifest(key, 5)))
+            XCTAssertEqual(try store.accept(makeSignedManifest(key, 6)), 5)
         }
         let reopened = try SequenceStore(directory: directory)
         XCTAssertEqual(try reopened.lastAccepted(channel: key.publicKey.hex), 6)
         for stale in [UInt64(6), 5, 0] {
-            XCTAssertThrowsError(try reopened.accept(signed(key, stale))) {
+            XCTAssertThrowsError(try reopened.accept(makeSignedManifest(key, stale))) {
                 XCTAssertEqual($0 as? ManifestError, .staleSequence(last: 6, got: stale))
             }
         }
-        XCTAssertEqual(try reopened.accept(signed(key, 7)), 6)
+        XCTAssertEqual(try reopened.accept(makeSignedManifest(key, 7)), 6)
         // Another key has its own sequence.
         let other = try Ed25519.PrivateKey.generate()
-        XCTAssertNil(try reopened.accept(signed(other, 1)))
+        XCTAssertNil(try reopened.accept(makeSignedManifest(other, 1)))
     }
 
     func testSignedSequenceKeepsTheHighest() throws {
