@@ -84,7 +84,12 @@ let package = Package(
 
         // Quality: benchmarks and fuzz targets.
         .executableTarget(
-            name: "MegatorrentBench", dependencies: ["MegatorrentManifest", "MegatorrentCrypto"], path: "bench/Sources"),
+            name: "MegatorrentBench",
+            dependencies: [
+                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/Sources"),
         .executableTarget(
             name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "CFuzzerDriver"],
             path: "fuzz/Sources"),

@@ -15,16 +15,44 @@ func measure(rounds: Int, iterations: Int, _ body: () -> Void) -> Double {
     return samples.sorted()[samples.count / 2]
 }
 
-/// One benchmark's result line (and JSON when asked).
+/// One benchmark's result line (and JSON when asked). `ours` and `baseline` are costs (seconds per
+/// operation, or KiB per subscriber against a budget): the ratio is baseline / ours, so higher is
+/// better, and `--check` fails any ratio below its target.
 struct Report {
+    /// How `ours` and `baseline` read: seconds per operation shown as a rate, seconds shown as
+    /// milliseconds, or KiB per subscriber.
+    enum Unit { case perSecond, milliseconds, kibPerSubscriber }
+
     let name: String, ours: Double, baseline: Double, baselineName: String, target: Double
+    var unit = Unit.perSecond
+    /// A figure shown beside the ratio, e.g. the baseline's own memory when the ratio is to a budget.
+    var note: String? = nil
     var ratio: Double { baseline / ours }
 
     func print(json: Bool) {
         if json {
-            Swift.print(#"{"benchmark":"\#(name)","ours_per_second":\#(Int(1 / ours)),"baseline":"\#(baselineName)","baseline_per_second":\#(Int(1 / baseline)),"ratio":\#(String(format: "%.3f", ratio)),"target":\#(target)}"#)
+            let figures: String
+            switch unit {
+            case .perSecond:
+                figures = #""ours_per_second":\#(Int(1 / ours)),"baseline":"\#(baselineName)","baseline_per_second":\#(Int(1 / baseline))"#
+            case .milliseconds:
+                figures = #""ours_ms":\#(String(format: "%.3f", ours * 1000)),"baseline":"\#(baselineName)","baseline_ms":\#(String(format: "%.3f", baseline * 1000))"#
+            case .kibPerSubscriber:
+                figures = #""ours_kib_per_subscriber":\#(String(format: "%.3f", ours)),"baseline":"\#(baselineName)","baseline_kib_per_subscriber":\#(String(format: "%.3f", baseline))"#
+            }
+            let note = self.note.map { #","note":"\#($0)""# } ?? ""
+            Swift.print(#"{"benchmark":"\#(name)",\#(figures),"ratio":\#(String(format: "%.3f", ratio)),"target":\#(target)\#(note)}"#)
         } else {
-            Swift.print("\(name): \(Int(1 / ours))/s; \(baselineName): \(Int(1 / baseline))/s; ratio \(String(format: "%.3f", ratio)) (target >= \(target))\(ratio >= target ? "" : "  BELOW TARGET")")
+            let note = self.note.map { "; \($0)" } ?? ""
+            Swift.print("\(name): \(show(ours)); \(baselineName): \(show(baseline)); ratio \(String(format: "%.3f", ratio)) (target >= \(target))\(note)\(ratio >= target ? "" : "  BELOW TARGET")")
+        }
+    }
+
+    private func show(_ value: Double) -> String {
+        switch unit {
+        case .perSecond: "\(Int(1 / value))/s"
+        case .milliseconds: String(format: "%.1f ms", value * 1000)
+        case .kibPerSubscriber: String(format: "%.2f KiB/subscriber", value)
         }
     }
 }
@@ -63,13 +91,28 @@ func manifestVerifyBenchmark(quick: Bool) throws -> Report {
     return Report(name: "manifest-verify-50-items", ours: ours, baseline: baseline, baselineName: "openssl-ed25519-verify", target: 0.85)
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-let json = arguments.contains("--json"), quick = arguments.contains("--quick")
-var failed = false
-for benchmark in [manifestVerifyBenchmark] {
-    let report = try benchmark(quick)
-    report.print(json: json)
-    if report.ratio < report.target { failed = true }
-}
-exit(failed && arguments.contains("--check") ? 1 : 0)
+let arguments = Array(CommandLine.arguments.dropFirst())
+// The fan-out benchmark's tracker child (ServerProcess.swift), not a benchmark.
+if arguments.first == "--tracker-server", arguments.count == 2 { runTrackerServerChild(databasePath: arguments[1]) }
 
+let json = arguments.contains("--json"), quick = arguments.contains("--quick")
+// --only NAME runs the benchmarks whose name contains NAME.
+let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let benchmarks: [(name: String, run: (Bool) throws -> [Report])] = [
+    ("manifest-verify", { [try manifestVerifyBenchmark(quick: $0)] }),
+    ("fanout", fanOutBenchmark),
+]
+var failed = false, broken = false
+for benchmark in benchmarks where only.map(benchmark.name.contains) ?? true {
+    do {
+        for report in try benchmark.run(quick) {
+            report.print(json: json)
+            if report.ratio < report.target { failed = true }
+        }
+    } catch {
+        // A benchmark that could not run fails the run, --check or not.
+        FileHandle.standardError.write(Data("\(benchmark.name): could not run: \(error)\n".utf8))
+        broken = true
+    }
+}
+exit(broken || (failed && arguments.contains("--check")) ? 1 : 0)
