@@ -66,18 +66,24 @@ let package = Package(
             name: "MegatorrentEngine",
             dependencies: ["MegatorrentCrypto", "MegatorrentManifest", "MegatorrentState"]),
 
+        // A node: the sources wired to the engine, and the duties that keep channels reachable.
+        .target(
+            name: "MegatorrentNode",
+            dependencies: ["MegatorrentCrypto", "MegatorrentManifest", "MegatorrentEngine", "MegatorrentDHT", "MegatorrentTorrent"]),
+
         // Bindings: the C ABI and the CLI.
         .target(
             name: "MegatorrentCABI",
             dependencies: [
                 "CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
-                "MegatorrentEngine",
+                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent",
             ]),
         .executableTarget(
             name: "MegatorrentCLI",
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
-                "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI",
+                "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
+                "MegatorrentDHT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -115,7 +121,7 @@ let package = Package(
             name: "MegatorrentTestSupport", dependencies: ["MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto"],
             path: "Tests/Support"),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
-        .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto"]),
+        .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(
             name: "MegatorrentTrackerTests",
             dependencies: [

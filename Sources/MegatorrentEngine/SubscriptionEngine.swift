@@ -39,6 +39,26 @@ public actor SubscriptionEngine {
         try manifests.latest(channel: key.hex)?.manifest
     }
 
+    /// The newest manifest held for a channel with its sidecar signature (the BEP 44 signature of its DHT pointer),
+    /// when one was kept.
+    public func latestRecord(_ key: Ed25519.PublicKey) throws -> ManifestStore.Record? {
+        try manifests.latest(channel: key.hex)
+    }
+
+    /// Every channel's newest manifest held, with its sidecar signature when one was kept (one unreadable record
+    /// is skipped).
+    public func heldRecords() throws(StateError) -> [ManifestStore.Record] {
+        try manifests.channels().compactMap { try? manifests.latest(channel: $0) }
+    }
+
+    /// Keeps the author's BEP 44 signature of `manifest`'s DHT pointer (its sidecar) beside the held manifest, so the
+    /// node can re-put the pointer without the key. Stores `manifest` first when nothing newer is held (the author's
+    /// own publication need not be followed). Returns whether anything was stored.
+    @discardableResult
+    public func keepSidecar(_ itemSignature: [UInt8], for manifest: SignedManifest) throws(StateError) -> Bool {
+        try manifests.store(manifest, itemSignature: itemSignature, at: clock())
+    }
+
     /// A stream of every event from now on; it ends when the caller stops iterating.
     public func events() -> AsyncStream<EngineEvent> {
         let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))

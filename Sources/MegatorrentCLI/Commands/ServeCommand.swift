@@ -18,7 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let (host, port) = try HostPort.parse(listen)
+        let address = try HostPort(parsing: listen, option: "--listen")
+        let (host, port) = (address.host, address.port)
         let path: String
         if let db {
             path = db
@@ -36,19 +37,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
         await Signals.waitForTermination()
         try await server.shutdown()
-    }
-}
-
-/// `HOST:PORT` arguments.
-enum HostPort {
-    /// Splits `HOST:PORT` (`[v6]:PORT` too).
-    static func parse(_ text: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw CLIFailure("expected HOST:PORT, got \(text)")
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw CLIFailure("expected HOST:PORT, got \(text)") }
-        return (host, port)
     }
 }

@@ -2,22 +2,26 @@ import ArgumentParser
 import Foundation
 import MegatorrentCrypto
 import MegatorrentEngine
+import MegatorrentDHT
 import MegatorrentManifest
+import MegatorrentNode
 import MegatorrentState
 import MegatorrentTorrent
 import MegatorrentTracker
 
-/// `megatorrent subscribe KEY --tracker URL [--once] [--timeout SECONDS] [--json]`.
+/// `megatorrent subscribe KEY (--tracker URL… | --dht) [--once] [--timeout SECONDS] [--json] [--download DIR]`.
 struct SubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe",
         abstract: "Follow a channel: print each new valid version as it arrives.",
         discussion: """
-            Every manifest, from every tracker, goes through the subscription engine: strict verification, \
-            the last sequence kept in the state folder (replays and rollbacks are refused, also after a \
-            restart), equivocation reported. With --once, print the newest valid manifest and exit 0, or \
-            exit 1 when none arrived within --timeout. Without --once, run until SIGINT/SIGTERM or until \
-            --timeout seconds have passed.
+            Every manifest, from every tracker and the DHT, goes through the subscription engine: strict \
+            verification, the last sequence kept in the state folder (replays and rollbacks are refused, also \
+            after a restart), equivocation reported. With --dht the channel is resolved on the BitTorrent DHT \
+            (BEP 46 pointer, manifest torrent fetched and checked) at once and every --dht-interval seconds; \
+            while it runs, the node seeds the manifest torrents it holds and re-puts their pointers. With \
+            --once, print the newest valid manifest and exit 0, or exit 1 when none arrived within --timeout. \
+            Without --once, run until SIGINT/SIGTERM or until --timeout seconds have passed.
             """)
 
     @Argument(help: "The channel: 64 hex digits or magnet:?xs=urn:btpk:...")
@@ -25,6 +29,9 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("tracker"), help: "A tracker's WebSocket URL (repeatable).")
     var trackers: [String] = []
+
+    @Flag(help: "Follow the channel on the BitTorrent DHT too.")
+    var dht = false
 
     @Flag(help: "Print the newest valid manifest and exit.")
     var once = false
@@ -37,10 +44,12 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     @OptionGroup var network: TorrentNetworkOptions
 
+    @OptionGroup var dhtNetwork: DHTNetworkOptions
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard !trackers.isEmpty else { throw ValidationError("give at least one source: --tracker URL") }
+        guard !trackers.isEmpty || dht else { throw ValidationError("give at least one source: --tracker URL or --dht") }
     }
 
     private enum Signal: Sendable {
@@ -55,9 +64,18 @@ struct SubscribeCommand: AsyncParsableCommand {
         try await engine.follow(channel)
         let endpoints = try trackers.map { url throws -> (String, TrackerEndpoint) in (url, try TrackerEndpoint(url: url)) }
         let clients = endpoints.map { ($0.0, TrackerClient(endpoint: $0.1)) }
+        // With --dht one session is the DHT node, the manifest seeder and the downloader.
+        let node = dht ? try await dhtNetwork.start(stateDirectory: global.stateDirectory) : nil
+        let service = node.map { node in
+            var configuration = DHTService.Configuration()
+            configuration.resolveInterval = .milliseconds(Int64(dhtNetwork.dhtInterval * 1000))
+            return DHTService(
+                session: node.session, engine: engine, storeFolder: DHTNodeSession.storeFolder(global.stateDirectory),
+                configuration: configuration, onResolution: Self.reportRefusal)
+        }
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return Downloads(session: try network.makeSession(), folder: folder, json: global.json)
+            return Downloads(session: try node?.session ?? network.makeSession(), folder: folder, json: global.json)
         }
         let started = ContinuousClock.now
         let (signals, continuation) = AsyncStream<Signal>.makeStream()
@@ -75,7 +93,17 @@ struct SubscribeCommand: AsyncParsableCommand {
                 await Signals.waitForTermination()
                 continuation.yield(.stop)
             },
-        ] + (try clients.map { url, client in
+        ] + (service.map { service in
+            [Task {
+                // The engine's event reports an accepted manifest; `received` lets --once look at what is held.
+                if once {
+                    await Self.resolveUntilFound(channel, service)
+                } else {
+                    await service.start()
+                }
+                continuation.yield(.received)
+            }]
+        } ?? []) + (try clients.map { url, client in
             let stream = try client.subscribe(to: channel.hex)
             return Task {
                 for await manifest in stream {
@@ -116,6 +144,8 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         for task in tasks { task.cancel() }
         for (_, client) in clients { await client.close() }
+        await service?.stop()
+        node?.saveState()
         if let failure { throw failure }
     }
 
@@ -132,7 +162,19 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
     }
 
-    private func warn(_ text: String) {
-        FileHandle.standardError.write(Data("megatorrent: \(text)\n".utf8))
+    /// With --once: resolves the channel again (every 2 s) until a manifest is held or the task is cancelled.
+    private static func resolveUntilFound(_ channel: Ed25519.PublicKey, _ service: DHTService) async {
+        while !Task.isCancelled {
+            if let resolution = try? await service.resolve(channel), case .resolved = resolution.outcome { return }
+            if (try? await service.engine.latest(channel)) != nil { return }
+            guard (try? await Task.sleep(for: .seconds(2))) != nil else { return }
+        }
+    }
+
+    /// Says why a channel's DHT pointer or manifest torrent was refused.
+    @Sendable private static func reportRefusal(_ resolution: DHTService.Resolution) {
+        if case let .refused(why) = resolution.outcome {
+            warn("refused the DHT record of channel \(resolution.channel.hex): \(why)")
+        }
     }
 }
