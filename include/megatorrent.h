@@ -58,6 +58,12 @@ typedef enum mt_error_code {
     MT_EEXISTS = -6,
     /** An operating-system or OpenSSL operation failed; see mt_error_last(). */
     MT_EOS = -7,
+    /** Nothing came back in the time allowed (a DHT lookup, a put). */
+    MT_ETIMEDOUT = -8,
+    /** What the network returned was refused (a forged DHT item, a manifest torrent that does not match). */
+    MT_EREFUSED = -9,
+    /** The call does not fit the handle's state (no session attached, or one attached already). */
+    MT_ESTATE = -10,
     /** Any other failure; see mt_error_last(). */
     MT_ERROR = -100
 } mt_error_code;
@@ -283,6 +289,72 @@ typedef void (*mt_event_cb)(const mt_event *event, void *payload);
  * replayed. After it returns, the previous callback is not called again.
  */
 MT_EXTERN int mt_node_set_event_callback(mt_node *node, mt_event_cb callback, void *payload);
+
+/* ---- The DHT through a libtorrent session (host mode) ------------------------------------------ */
+
+#define MT_DHT_OPTIONS_VERSION 1
+
+/** Options of mt_node_attach_session. Zero fields take the defaults. */
+typedef struct mt_dht_options {
+    unsigned int version;              /**< MT_DHT_OPTIONS_VERSION */
+    unsigned int resolve_interval_s;   /**< mean seconds between resolutions of each followed channel (0: 600) */
+    unsigned int resolve_timeout_s;    /**< seconds one resolution may take (0: 60) */
+    unsigned int republish_interval_s; /**< mean seconds between re-puts of held pointers (0: 3600) */
+    const char *store_dir;             /**< where manifest torrents are kept; NULL: "channels" in the state folder */
+    uint64_t reserved[4];              /**< zero */
+} mt_dht_options;
+
+#define MT_DHT_OPTIONS_INIT { MT_DHT_OPTIONS_VERSION, 0, 0, 0, NULL, { 0, 0, 0, 0 } }
+
+/**
+ * Host mode: attaches the node to the host's own libtorrent session, so one process runs one DHT
+ * node. `lt_session` is a `lt::session *` from a host built against the same libtorrent (Debian's
+ * libtorrent-rasterbar 2.0). The session is borrowed: it must outlive the node (or a call of
+ * mt_node_detach_session); the node never shuts it down. Attaching adds the alert categories the
+ * node needs (status, error, DHT, storage) to the session's mask.
+ *
+ * From then on the node resolves its followed channels on the DHT (at once, then every
+ * `resolve_interval_s`, jittered), reports new manifests through the event callback (source
+ * "dht"), seeds the manifest torrents it holds in the host's session, and re-puts their pointers.
+ * The host must pass every alert it pops to mt_node_forward_alert. MT_ESTATE when a session is
+ * attached already.
+ */
+MT_EXTERN int mt_node_attach_session(mt_node *node, void *lt_session, const mt_dht_options *options);
+
+/**
+ * Passes one alert the host popped (an `lt::alert const *`) to the node. Cheap and never blocks;
+ * the alert is read during the call only. Alerts the node does not use are ignored, so a host may
+ * pass all of them. Call it from the thread that pops alerts. MT_ESTATE without a session.
+ */
+MT_EXTERN int mt_node_forward_alert(mt_node *node, const void *lt_alert);
+
+/**
+ * Stops the node's DHT duties and lets go of the host's session (torrents the node added stay in
+ * it). Waits for a resolution or put in progress to end. Not attached is not an error. Must not be
+ * called from the thread that forwards alerts while a DHT call is in progress.
+ */
+MT_EXTERN int mt_node_detach_session(mt_node *node);
+
+/**
+ * Publishes a signed manifest on the DHT with its channel `key`: seeds its manifest torrent in the
+ * session, puts the BEP 46 pointer (seq = the manifest's sequence), keeps the signed pointer beside
+ * the manifest in the state folder and re-puts it while attached. Blocks until the put has ended
+ * (at most about 60 s): never call it from the thread that forwards alerts. `*out_answers` (may be
+ * NULL) receives how many DHT nodes answered the put (no proof of storage). MT_EMANIFEST for a
+ * manifest that does not verify or is not `key`'s; MT_ESTATE without a session.
+ */
+MT_EXTERN int mt_node_publish_dht(int *out_answers, mt_node *node, const mt_key *key, const char *json, size_t length);
+
+/**
+ * Resolves a channel on the DHT now: gets its pointer, fetches the manifest torrent it names
+ * through the session, checks it (signature, key, sequence, content) and offers it to the node
+ * (events fire when the channel is followed). Blocks up to `timeout_ms` (0: the attach options'
+ * resolve timeout): never call it from the thread that forwards alerts. On MT_OK `*out_json` is the
+ * newest valid manifest found (release with mt_string_free). MT_ENOTFOUND when no node has a
+ * pointer, MT_ETIMEDOUT, MT_EREFUSED for a forged or mismatched record (mt_error_last() says what),
+ * MT_ESTATE without a session.
+ */
+MT_EXTERN int mt_node_resolve_dht(char **out_json, mt_node *node, const char *channel, unsigned int timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -1,21 +1,32 @@
 /* The per-thread last-error message of the C ABI, and the two functions that need no Swift. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mt_internal.h"
 
-static _Thread_local char *last_error = NULL;
+/* A pthread key rather than _Thread_local: its destructor frees a thread's message when the thread
+ * ends (host threads come and go: qBittorrent's alert thread, a thread pool). */
+static pthread_key_t last_error_key;
+static pthread_once_t last_error_once = PTHREAD_ONCE_INIT;
+
+static void make_last_error_key(void)
+{
+    pthread_key_create(&last_error_key, free);
+}
 
 void mt_internal_set_error(const char *message)
 {
+    pthread_once(&last_error_once, make_last_error_key);
     char *copy = strdup(message != NULL ? message : "unknown error");
-    free(last_error);
-    last_error = copy;
+    free(pthread_getspecific(last_error_key));
+    pthread_setspecific(last_error_key, copy);
 }
 
 const char *mt_error_last(void)
 {
-    return last_error;
+    pthread_once(&last_error_once, make_last_error_key);
+    return pthread_getspecific(last_error_key);
 }
 
 const char *mt_version(void)

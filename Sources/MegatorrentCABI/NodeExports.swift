@@ -8,10 +8,15 @@ import MegatorrentState
 /// The object behind an `mt_node *`.
 final class NodeHandle: @unchecked Sendable {
     let engine: SubscriptionEngine
+    let directory: StateDirectory
     let dispatcher = EventDispatcher()
     private var listener: Task<Void, Never>?
+    private let attachmentLock = NSLock()
+    private var attached: DHTAttachment?
 
     init(directory: StateDirectory) throws {
+        self.directory = directory
+        try directory.create()
         engine = SubscriptionEngine(database: try StateDatabase(directory: directory))
         let engine = self.engine, dispatcher = self.dispatcher
         // The stream is made before init returns, so no event after mt_node_new is missed.
@@ -22,8 +27,34 @@ final class NodeHandle: @unchecked Sendable {
     }
 
     func close() {
+        detach()
         listener?.cancel()
         dispatcher.stop()
+    }
+
+    /// The libtorrent session attached, if any.
+    var attachment: DHTAttachment? {
+        attachmentLock.withLock { attached }
+    }
+
+    /// Attaches what `make` returns, unless something is attached already (then `nil`, and `make` is not called).
+    func attach(_ make: () throws -> DHTAttachment) throws -> DHTAttachment? {
+        try attachmentLock.withLock {
+            guard attached == nil else { return nil }
+            let made = try make()
+            attached = made
+            return made
+        }
+    }
+
+    /// Stops the DHT duties and lets go of the session (waiting for a call in progress to end).
+    func detach() {
+        guard let attachment = attachmentLock.withLock({ () -> DHTAttachment? in
+            defer { attached = nil }
+            return attached
+        }) else { return }
+        let service = attachment.service
+        try? blocking { await service.stop() }
     }
 
     var opaque: OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }

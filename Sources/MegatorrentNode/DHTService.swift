@@ -97,13 +97,14 @@ public final class DHTService: Sendable {
         await republisher.stop()
     }
 
-    /// Resolves `channel` now and offers what it finds to the engine (skipping pointers not above the sequence held).
-    /// Throws ``TorrentError`` when the DHT does not run, and state errors.
+    /// Resolves `channel` now (within `timeout`, else the configured one) and offers what it finds to the engine
+    /// (skipping pointers not above the sequence held). Throws ``TorrentError`` when the DHT does not run, and state
+    /// errors.
     @discardableResult
-    public func resolve(_ channel: Ed25519.PublicKey) async throws -> Resolution {
+    public func resolve(_ channel: Ed25519.PublicKey, timeout: Duration? = nil) async throws -> Resolution {
         let held = try await engine.latest(channel)?.sequence
         let outcome = try await ChannelResolver(session: session).resolve(
-            channel, storeFolder: storeFolder, timeout: configuration.resolveTimeout, newerThan: held)
+            channel, storeFolder: storeFolder, timeout: timeout ?? configuration.resolveTimeout, newerThan: held)
         var offer: OfferOutcome?
         if case let .resolved(manifest, sidecar) = outcome {
             offer = try await engine.offer(manifest, from: .dht)
