@@ -33,7 +33,7 @@ step "C ABI under ASan/UBSan (ctest)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build
 run_logged ctest ctest --test-dir build --output-on-failure -V
-c_checks=$(grep -oE "[0-9]+ passed, 0 failed$" "$logs/ctest.log" | grep -oE "^[0-9]+" || echo 0)
+c_checks=$(grep -oE "[0-9]+ passed, 0 failed$" "$logs/ctest.log" | grep -oE "^[0-9]+" | awk '{ sum += $1 } END { print sum + 0 }')
 ctest_passed=$(grep -oE "tests passed, 0 tests failed out of [0-9]+" "$logs/ctest.log" | grep -oE "[0-9]+$")
 
 step "interop with pynacl and rfc8785 (pytest)"
