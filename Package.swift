@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "MegatorrentManifest", dependencies: ["MegatorrentCrypto", "MegatorrentJSON"]),
         .target(name: "MegatorrentIdentity", dependencies: ["MegatorrentCrypto"]),
         .target(name: "MegatorrentBencode"),
+        .target(name: "MegatorrentWire"),
 
         // State and the libtorrent bridge.
         .target(
@@ -111,6 +112,7 @@ let package = Package(
             name: "MegatorrentEngineTests",
             dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
+        .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
         .testTarget(
             name: "MegatorrentDHTTests",
             dependencies: [
