@@ -44,6 +44,15 @@ let package = Package(
         .target(name: "MegatorrentIdentity", dependencies: ["MegatorrentCrypto"]),
         .target(name: "MegatorrentBencode"),
 
+        // Secure transport: Noise IK (pure code), then its SwiftNIO sockets.
+        .target(name: "MegatorrentNoise", dependencies: ["MegatorrentCrypto"]),
+        .target(
+            name: "MegatorrentSecureTransport",
+            dependencies: [
+                "MegatorrentNoise", "MegatorrentCrypto",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+
         // State and the libtorrent bridge.
         .target(
             name: "MegatorrentState",
@@ -96,6 +105,14 @@ let package = Package(
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
+        .testTarget(name: "MegatorrentNoiseTests", dependencies: ["MegatorrentNoise", "MegatorrentCrypto"]),
+        .testTarget(
+            name: "MegatorrentSecureTransportTests",
+            dependencies: [
+                "MegatorrentSecureTransport", "MegatorrentNoise", "MegatorrentCrypto",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
         .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
         .testTarget(

@@ -95,3 +95,13 @@ public final class ChaChaPoly {
         }
     }
 }
+
+extension ChaChaPoly {
+    /// The nonce Noise's `ChaChaPoly` cipher functions use for counter `n`: 4 zero bytes, then `n`
+    /// as 64-bit little-endian (Noise specification section 12.3).
+    public static func noiseNonce(_ n: UInt64) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: nonceLength)
+        for i in 0..<8 { nonce[4 + i] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(i))) }
+        return nonce
+    }
+}
