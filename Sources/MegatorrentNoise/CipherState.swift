@@ -35,7 +35,24 @@ public final class CipherState {
     /// `EncryptWithAd(ad, plaintext)`: ciphertext || tag, and `n += 1`. Without a key, returns the
     /// plaintext.
     public func encrypt(associatedData: [UInt8], plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
-        guard let cipher else { return plaintext }
+        guard hasKey else { return plaintext }
+        return try withBytes(plaintext) { (p) throws(NoiseError) in
+            try withBytes(associatedData) { (a) throws(NoiseError) in try encrypt(associatedData: a, plaintext: p) }
+        }
+    }
+
+    /// `DecryptWithAd(ad, ciphertext)`: the plaintext, and `n += 1` only when it authenticates.
+    /// Without a key, returns the ciphertext.
+    public func decrypt(associatedData: [UInt8], ciphertext: [UInt8]) throws(NoiseError) -> [UInt8] {
+        guard hasKey else { return ciphertext }
+        return try withBytes(ciphertext) { (c) throws(NoiseError) in
+            try withBytes(associatedData) { (a) throws(NoiseError) in try decrypt(associatedData: a, ciphertext: c) }
+        }
+    }
+
+    /// `EncryptWithAd` over raw buffers (a key must be set).
+    func encrypt(associatedData: UnsafeRawBufferPointer, plaintext: UnsafeRawBufferPointer) throws(NoiseError) -> [UInt8] {
+        guard let cipher else { throw .missingKey("cipher") }
         guard nonce != Self.exhaustedNonce else { throw .nonceExhausted }
         let sealed: [UInt8]
         do { sealed = try cipher.seal(nonce: ChaChaPoly.noiseNonce(nonce), plaintext: plaintext, aad: associatedData) } catch {
@@ -45,10 +62,9 @@ public final class CipherState {
         return sealed
     }
 
-    /// `DecryptWithAd(ad, ciphertext)`: the plaintext, and `n += 1` only when it authenticates.
-    /// Without a key, returns the ciphertext.
-    public func decrypt(associatedData: [UInt8], ciphertext: [UInt8]) throws(NoiseError) -> [UInt8] {
-        guard let cipher else { return ciphertext }
+    /// `DecryptWithAd` over raw buffers (a key must be set).
+    func decrypt(associatedData: UnsafeRawBufferPointer, ciphertext: UnsafeRawBufferPointer) throws(NoiseError) -> [UInt8] {
+        guard let cipher else { throw .missingKey("cipher") }
         guard nonce != Self.exhaustedNonce else { throw .nonceExhausted }
         let plaintext: [UInt8]
         do { plaintext = try cipher.open(nonce: ChaChaPoly.noiseNonce(nonce), sealed: ciphertext, aad: associatedData) } catch {
