@@ -95,12 +95,16 @@ let package = Package(
         .executableTarget(
             name: "MegatorrentBench",
             dependencies: [
-                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker",
+                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentNoise", "MegatorrentSecureTransport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/Sources"),
         .executableTarget(
-            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "CFuzzerDriver"],
+            name: "MegatorrentFuzz",
+            dependencies: [
+                "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
+                "MegatorrentCrypto", "CFuzzerDriver",
+            ],
             path: "fuzz/Sources"),
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),

@@ -14,8 +14,8 @@ public final class CipherState {
     public private(set) var nonce: UInt64 = 0
 
     /// A state with key `key` (nil: no key yet, so encryption passes plaintext through, as the
-    /// handshake needs before its first DH).
-    init(key: SecureBytes?) throws(NoiseError) {
+    /// handshake needs before its first DH) and `n = 0`.
+    public init(key: SecureBytes?) throws(NoiseError) {
         try initializeKey(key)
     }
 

@@ -36,9 +36,9 @@ public final class InitiatorHandshake {
     private let state: HandshakeState
     private let timestamp: TAI64NTimestamp
 
-    /// A handshake to the holder of `remoteStatic`, stamped with `timestamp` (the current time
-    /// unless a test fixes it).
-    public init(localStatic: X25519.PrivateKey, remoteStatic: [UInt8], timestamp: TAI64NTimestamp = .now()) throws(NoiseError) {
+    /// A handshake to the holder of `remoteStatic`, stamped with `timestamp` (the current time,
+    /// strictly increasing within this process, unless a test fixes it).
+    public init(localStatic: X25519.PrivateKey, remoteStatic: [UInt8], timestamp: TAI64NTimestamp = .nextForInitiation()) throws(NoiseError) {
         state = try HandshakeState(
             protocolName: SecureProfile.protocolName, role: .initiator, prologue: SecureProfile.prologue,
             localStatic: localStatic, remoteStatic: remoteStatic)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A 12-byte TAI64N timestamp (as WireGuard sends in its initiation): 8 bytes big-endian
 /// `2^62 + 10 + seconds since 1970`, then 4 bytes big-endian nanoseconds. Compared as bytes,
@@ -30,6 +31,28 @@ public struct TAI64NTimestamp: Sendable, Hashable, Comparable, CustomStringConve
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return TAI64NTimestamp(seconds: UInt64(max(0, time.tv_sec)), nanoseconds: UInt32(time.tv_nsec) & ~whitenerMask)
+    }
+
+    /// The last timestamp `nextForInitiation()` handed out in this process.
+    private static let lastIssued = Mutex(TAI64NTimestamp(seconds: 0, nanoseconds: 0))
+
+    /// The current time for a new initiation, strictly later than any this process issued before:
+    /// two handshakes started within one whitening step (16.8 ms) would otherwise carry the same
+    /// timestamp, and the responder would refuse the second as a replay.
+    public static func nextForInitiation() -> TAI64NTimestamp {
+        let now = now()
+        return lastIssued.withLock { last in
+            if now > last {
+                last = now
+            } else {
+                let step = UInt64(whitenerMask) + 1
+                let nanoseconds = UInt64(last.nanoseconds) + step
+                last = nanoseconds >= 1_000_000_000
+                    ? TAI64NTimestamp(seconds: last.seconds + 1, nanoseconds: 0)
+                    : TAI64NTimestamp(seconds: last.seconds, nanoseconds: UInt32(nanoseconds))
+            }
+            return last
+        }
     }
 
     /// Decodes 12 bytes; nil for another length or nanoseconds over 999,999,999.
