@@ -89,6 +89,13 @@ public final class ChaChaPoly {
         }
     }
 
+    /// Calls `body` with the raw key bytes.
+    func withKeyBytes<R>(_ body: (UnsafePointer<UInt8>?) -> R) -> R {
+        key.withUnsafeBytes { body($0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
+    }
+
+    func checkNonceLength(_ nonce: [UInt8]) throws(CryptoError) { try checkNonce(nonce) }
+
     private func checkNonce(_ nonce: [UInt8]) throws(CryptoError) {
         guard nonce.count == Self.nonceLength else {
             throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 nonce", got: nonce.count, expected: Self.nonceLength)
@@ -103,5 +110,66 @@ extension ChaChaPoly {
         var nonce = [UInt8](repeating: 0, count: nonceLength)
         for i in 0..<8 { nonce[4 + i] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(i))) }
         return nonce
+    }
+}
+
+extension ChaChaPoly {
+    /// Encrypts the concatenation of `plaintextParts` into `out` (ciphertext || tag), without
+    /// joining the parts or allocating: `out.count` must be the parts' total plus `tagLength`.
+    public func seal(
+        nonce: [UInt8], plaintextParts: [UnsafeRawBufferPointer], aad: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) {
+        try checkNonceLength(nonce)
+        let total = plaintextParts.reduce(0) { $0 + $1.count }
+        guard out.count == total + Self.tagLength else {
+            throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 output", got: out.count, expected: total + Self.tagLength)
+        }
+        let ok = withKeyBytes { keyBytes -> Bool in
+            var length: Int32 = 0, finalLength: Int32 = 0
+            guard let base = out.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                EVP_EncryptInit_ex(context, EVP_chacha20_poly1305(), nil, keyBytes, nonce) == 1,
+                aad.count == 0 || EVP_EncryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1
+            else { return false }
+            var offset = 0
+            for part in plaintextParts where part.count > 0 {
+                guard EVP_EncryptUpdate(context, base + offset, &length, part.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(part.count)) == 1 else { return false }
+                offset += Int(length)
+            }
+            guard EVP_EncryptFinal_ex(context, base + offset, &finalLength) == 1 else { return false }
+            return EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagLength), base + total) == 1
+        }
+        guard ok else { throw CryptoError.drainOpenSSL("ChaCha20-Poly1305 seal") }
+    }
+
+    /// Decrypts ciphertext || tag into `out` (`out.count` = `sealed.count - tagLength`). Throws
+    /// `.authenticationFailed` when anything was altered, and then wipes `out`.
+    public func open(
+        nonce: [UInt8], sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) {
+        try checkNonceLength(nonce)
+        guard sealed.count >= Self.tagLength else { throw CryptoError.authenticationFailed }
+        let ciphertextLength = sealed.count - Self.tagLength
+        guard out.count == ciphertextLength else {
+            throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 output", got: out.count, expected: ciphertextLength)
+        }
+        var scratch: UInt8 = 0
+        let ok = withKeyBytes { keyBytes -> Bool in
+            withUnsafeMutablePointer(to: &scratch) { scratchPointer -> Bool in
+                var length: Int32 = 0, finalLength: Int32 = 0
+                let base = out.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? scratchPointer
+                let tag = UnsafeMutableRawPointer(mutating: sealed.baseAddress! + ciphertextLength)
+                guard EVP_DecryptInit_ex(context, EVP_chacha20_poly1305(), nil, keyBytes, nonce) == 1,
+                    aad.count == 0 || EVP_DecryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1,
+                    ciphertextLength == 0 || EVP_DecryptUpdate(context, base, &length, sealed.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(ciphertextLength)) == 1,
+                    EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagLength), tag) == 1
+                else { return false }
+                return EVP_DecryptFinal_ex(context, base + Int(length), &finalLength) == 1
+            }
+        }
+        guard ok else {
+            if out.count > 0 { OPENSSL_cleanse(out.baseAddress, out.count) }
+            ERR_clear_error()
+            throw CryptoError.authenticationFailed
+        }
     }
 }

@@ -74,6 +74,27 @@ public final class CipherState {
         return plaintext
     }
 
+    /// `EncryptWithAd(empty, concatenation of parts)` written into `out` (parts' total + 16 bytes),
+    /// without joining the parts or allocating.
+    func encrypt(plaintextParts: [UnsafeRawBufferPointer], into out: UnsafeMutableRawBufferPointer) throws(NoiseError) {
+        guard let cipher else { throw .missingKey("cipher") }
+        guard nonce != Self.exhaustedNonce else { throw .nonceExhausted }
+        do { try cipher.seal(nonce: ChaChaPoly.noiseNonce(nonce), plaintextParts: plaintextParts, aad: UnsafeRawBufferPointer(start: nil, count: 0), into: out) } catch {
+            throw NoiseError(error)
+        }
+        nonce += 1
+    }
+
+    /// `DecryptWithAd(empty, ciphertext)` written into `out` (ciphertext length − 16 bytes).
+    func decrypt(ciphertext: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(NoiseError) {
+        guard let cipher else { throw .missingKey("cipher") }
+        guard nonce != Self.exhaustedNonce else { throw .nonceExhausted }
+        do { try cipher.open(nonce: ChaChaPoly.noiseNonce(nonce), sealed: ciphertext, aad: UnsafeRawBufferPointer(start: nil, count: 0), into: out) } catch {
+            throw NoiseError(error)
+        }
+        nonce += 1
+    }
+
     /// `Rekey()` (section 4.2 and 11.3): `k = first 32 bytes of ENCRYPT(k, 2^64-1, zerolen,
     /// zeros[32])`. `n` is unchanged.
     public func rekey() throws(NoiseError) {

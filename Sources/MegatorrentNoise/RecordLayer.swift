@@ -84,16 +84,39 @@ public final class RecordLayer {
 
     deinit { secureWipe(&cell) }
 
-    /// Seals `message` into framed records appended to `output`.
-    public func sealMessage(_ message: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(NoiseError) {
+    /// The bytes `sealMessage` writes for a message of `length` bytes: one frame per cell.
+    public static func sealedLength(messageLength length: Int) -> Int {
+        max(1, (length + cellDataCapacity - 1) / cellDataCapacity) * frameLength
+    }
+
+    /// Seals `message` into framed records written at the start of `output`, which must hold
+    /// `sealedLength(messageLength: message.count)` bytes; returns that length.
+    @discardableResult
+    public func sealMessage(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(NoiseError) -> Int {
         guard message.count <= maxMessageSize else { throw .applicationMessageTooLarge(message.count) }
-        var offset = 0
+        let total = Self.sealedLength(messageLength: message.count)
+        precondition(output.count >= total, "output too small for the sealed message")
+        var offset = 0, written = 0
         repeat {
             let length = min(Self.cellDataCapacity, message.count - offset)
             let last = offset + length == message.count
-            try sealCell(last ? .messageEnd : .messageMore, UnsafeRawBufferPointer(rebasing: message[offset..<(offset + length)]), into: &output)
+            try sealCell(
+                last ? .messageEnd : .messageMore, UnsafeRawBufferPointer(rebasing: message[offset..<(offset + length)]),
+                into: UnsafeMutableRawBufferPointer(rebasing: output[written..<(written + Self.frameLength)]))
             offset += length
+            written += Self.frameLength
         } while offset < message.count
+        return total
+    }
+
+    /// Seals `message` into framed records appended to `output`.
+    public func sealMessage(_ message: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(NoiseError) {
+        guard message.count <= maxMessageSize else { throw .applicationMessageTooLarge(message.count) }
+        let start = output.count
+        output += repeatElement(0, count: Self.sealedLength(messageLength: message.count))
+        _ = try withMutableBytes(&output) { (buffer) throws(NoiseError) in
+            try sealMessage(message, into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
     /// Seals `message` into framed records appended to `output`.
@@ -101,15 +124,23 @@ public final class RecordLayer {
         try withBytes(message) { (bytes) throws(NoiseError) in try sealMessage(bytes, into: &output) }
     }
 
-    /// Seals a `rekey` cell, then rekeys the sending key.
+    /// Seals a `rekey` cell (appended to `output`), then rekeys the sending key.
     public func sealRekey(into output: inout [UInt8]) throws(NoiseError) {
-        try sealCell(.rekey, UnsafeRawBufferPointer(start: nil, count: 0), into: &output)
+        try sealEmptyCell(.rekey, into: &output)
     }
 
-    /// Seals a `close` cell; nothing can be sealed after it.
+    /// Seals a `close` cell (appended to `output`); nothing can be sealed after it.
     public func sealClose(into output: inout [UInt8]) throws(NoiseError) {
-        try sealCell(.close, UnsafeRawBufferPointer(start: nil, count: 0), into: &output)
+        try sealEmptyCell(.close, into: &output)
         sentClose = true
+    }
+
+    private func sealEmptyCell(_ type: CellType, into output: inout [UInt8]) throws(NoiseError) {
+        let start = output.count
+        output += repeatElement(0, count: Self.frameLength)
+        try withMutableBytes(&output) { (buffer) throws(NoiseError) in
+            try sealCell(type, UnsafeRawBufferPointer(start: nil, count: 0), into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
     /// Opens one record (a frame body). Throws on a record of the wrong length, one that does
@@ -138,14 +169,17 @@ public final class RecordLayer {
         guard record.count == Self.recordLength else {
             throw .invalidCell("record must be \(Self.recordLength) bytes, got \(record.count)")
         }
-        var plaintext = try receive.decrypt(associatedData: UnsafeRawBufferPointer(start: nil, count: 0), ciphertext: record)
-        defer { secureWipe(&plaintext) }
+        try withMutableBytes(&cell) { (buffer) throws(NoiseError) in try receive.decrypt(ciphertext: record, into: buffer) }
         receivedSinceRekey += 1
+        let plaintext = cell
         let rawType = plaintext[0]
         let length = Int(plaintext[1]) << 8 | Int(plaintext[2])
         guard let type = CellType(rawValue: rawType) else { throw .invalidCell("unknown type \(rawType)") }
         guard length <= Self.cellDataCapacity else { throw .invalidCell("length \(length) over the cell") }
-        guard plaintext[(Self.cellHeaderLength + length)...].allSatisfy({ $0 == 0 }) else { throw .invalidCell("padding not zero") }
+        let paddingIsZero = plaintext.withUnsafeBytes { bytes in
+            UnsafeRawBufferPointer(rebasing: bytes[(Self.cellHeaderLength + length)...]).allSatisfy { $0 == 0 }
+        }
+        guard paddingIsZero else { throw .invalidCell("padding not zero") }
         let data = plaintext[Self.cellHeaderLength..<(Self.cellHeaderLength + length)]
 
         let event: Event
@@ -158,7 +192,7 @@ public final class RecordLayer {
         case .messageEnd:
             guard pending.count + length <= maxMessageSize else { throw .applicationMessageTooLarge(pending.count + length) }
             if pending.isEmpty {
-                event = .message(Array(data))
+                event = .message(Array(data))  // the common case: a one-cell message
             } else {
                 pending.append(contentsOf: data)
                 event = .message(pending)
@@ -182,20 +216,29 @@ public final class RecordLayer {
         return event
     }
 
-    private func sealCell(_ type: CellType, _ data: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(NoiseError) {
+    /// All zeros, for cell padding.
+    nonisolated(unsafe) private static let zeros: UnsafeRawBufferPointer = {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: cellSize, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        return UnsafeRawBufferPointer(buffer)
+    }()
+
+    /// Seals one cell (header, `data`, zero padding) as a framed record into `out`
+    /// (`frameLength` bytes), without assembling the plaintext cell in memory.
+    private func sealCell(_ type: CellType, _ data: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(NoiseError) {
         guard !failed else { throw .failedEarlier }
         guard !sentClose else { throw .invalidCell("nothing can be sent after close") }
+        precondition(data.count <= Self.cellDataCapacity && out.count >= Self.frameLength)
         do throws(NoiseError) {
-            let sealed = try withMutableBytes(&cell) { (buffer) throws(NoiseError) -> [UInt8] in
-                buffer[0] = type.rawValue
-                buffer[1] = UInt8(data.count >> 8)
-                buffer[2] = UInt8(data.count & 0xff)
-                let body = UnsafeMutableRawBufferPointer(rebasing: buffer[Self.cellHeaderLength...])
-                if data.count > 0 { body.baseAddress!.copyMemory(from: data.baseAddress!, byteCount: data.count) }
-                UnsafeMutableRawBufferPointer(rebasing: body[data.count...]).initializeMemory(as: UInt8.self, repeating: 0)
-                return try send.encrypt(associatedData: UnsafeRawBufferPointer(start: nil, count: 0), plaintext: UnsafeRawBufferPointer(buffer))
+            out[0] = UInt8(Self.recordLength >> 8)
+            out[1] = UInt8(Self.recordLength & 0xff)
+            var header: (UInt8, UInt8, UInt8) = (type.rawValue, UInt8(data.count >> 8), UInt8(data.count & 0xff))
+            let padding = UnsafeRawBufferPointer(rebasing: Self.zeros[0..<(Self.cellDataCapacity - data.count)])
+            let record = UnsafeMutableRawBufferPointer(rebasing: out[NoiseFraming.headerLength..<Self.frameLength])
+            let sealed: Result<Void, NoiseError> = withUnsafeBytes(of: &header) { headerBytes in
+                Result { () throws(NoiseError) in try send.encrypt(plaintextParts: [headerBytes, data, padding], into: record) }
             }
-            NoiseFraming.append(sealed, to: &output)
+            try sealed.get()
             sentSinceRekey += 1
             if type == .rekey || sentSinceRekey == rekeyInterval {
                 try send.rekey()

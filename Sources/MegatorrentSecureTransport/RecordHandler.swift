@@ -27,7 +27,7 @@ final class RecordHandler: ChannelDuplexHandler {
     private let records: RecordLayer
     private var sentClose = false
     private var failed = false
-    private var scratch: [UInt8] = []
+    private var scratch: [UInt8] = []  // rekey and close records
 
     init(records: RecordLayer) {
         self.records = records
@@ -56,14 +56,27 @@ final class RecordHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch Self.unwrapOutboundIn(data) {
         case let .message(message):
-            scratch.removeAll(keepingCapacity: true)
-            do throws(NoiseError) {
-                try records.sealMessage(message, into: &scratch)
-            } catch {
-                promise?.fail(SecureTransportError.recordFailed(error))
+            // Seal straight into the buffer that goes to the socket: no intermediate copies.
+            guard message.count <= records.maxMessageSize else {
+                promise?.fail(SecureTransportError.messageTooLarge(message.count))
                 return
             }
-            context.write(Self.wrapOutboundOut(ByteBuffer(bytes: scratch)), promise: promise)
+            let length = RecordLayer.sealedLength(messageLength: message.count)
+            var buffer = context.channel.allocator.buffer(capacity: length)
+            var failure: NoiseError?
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { output in
+                message.withUnsafeBytes { bytes in
+                    do throws(NoiseError) { return try records.sealMessage(bytes, into: output) } catch {
+                        failure = error
+                        return 0
+                    }
+                }
+            }
+            if let failure {
+                promise?.fail(SecureTransportError.recordFailed(failure))
+            } else {
+                context.write(Self.wrapOutboundOut(buffer), promise: promise)
+            }
         case .rekey:
             scratch.removeAll(keepingCapacity: true)
             do throws(NoiseError) {
