@@ -45,6 +45,15 @@ let package = Package(
         .target(name: "MegatorrentBencode"),
         .target(name: "MegatorrentWire"),
 
+        // Secure transport: Noise IK (pure code), then its SwiftNIO sockets.
+        .target(name: "MegatorrentNoise", dependencies: ["MegatorrentCrypto"]),
+        .target(
+            name: "MegatorrentSecureTransport",
+            dependencies: [
+                "MegatorrentNoise", "MegatorrentCrypto",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+
         // State and the libtorrent bridge.
         .target(
             name: "MegatorrentState",
@@ -93,16 +102,28 @@ let package = Package(
         .executableTarget(
             name: "MegatorrentBench",
             dependencies: [
-                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker",
+                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentNoise", "MegatorrentSecureTransport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/Sources"),
         .executableTarget(
-            name: "MegatorrentFuzz", dependencies: ["MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "CFuzzerDriver"],
+            name: "MegatorrentFuzz",
+            dependencies: [
+                "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
+                "MegatorrentCrypto", "CFuzzerDriver",
+            ],
             path: "fuzz/Sources"),
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
+        .testTarget(name: "MegatorrentNoiseTests", dependencies: ["MegatorrentNoise", "MegatorrentCrypto"]),
+        .testTarget(
+            name: "MegatorrentSecureTransportTests",
+            dependencies: [
+                "MegatorrentSecureTransport", "MegatorrentNoise", "MegatorrentCrypto",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
         .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
         .testTarget(

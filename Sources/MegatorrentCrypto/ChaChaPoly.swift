@@ -14,6 +14,10 @@ public final class ChaChaPoly {
 
     private let key: SecureBytes
     private let context: OpaquePointer
+    /// Which direction the context holds the key schedule for: re-initialising it with only a
+    /// new nonce skips OpenSSL 3's cipher lookup and key set-up (a third of a 4 KiB record's cost).
+    private var keyedFor: Direction?
+    private enum Direction { case encrypt, decrypt }
 
     /// A cipher for `key`.
     public init(key: SecureBytes) throws(CryptoError) {
@@ -34,7 +38,7 @@ public final class ChaChaPoly {
         let ok = key.withUnsafeBytes { keyBytes in
             out.withUnsafeMutableBufferPointer { outBuffer -> Bool in
                 var length: Int32 = 0, finalLength: Int32 = 0
-                guard EVP_EncryptInit_ex(context, EVP_chacha20_poly1305(), nil, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonce) == 1,
+                guard start(.encrypt, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonce),
                     aad.count == 0 || EVP_EncryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1,
                     plaintext.count == 0 || EVP_EncryptUpdate(context, outBuffer.baseAddress, &length, plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(plaintext.count)) == 1,
                     EVP_EncryptFinal_ex(context, outBuffer.baseAddress! + Int(length), &finalLength) == 1
@@ -58,7 +62,7 @@ public final class ChaChaPoly {
                 var length: Int32 = 0, finalLength: Int32 = 0
                 let input = sealed.baseAddress?.assumingMemoryBound(to: UInt8.self)
                 let tag = UnsafeMutableRawPointer(mutating: sealed.baseAddress! + ciphertextLength)
-                guard EVP_DecryptInit_ex(context, EVP_chacha20_poly1305(), nil, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonce) == 1,
+                guard start(.decrypt, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonce),
                     aad.count == 0 || EVP_DecryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1,
                     ciphertextLength == 0 || EVP_DecryptUpdate(context, outBuffer.baseAddress, &length, input, Int32(ciphertextLength)) == 1,
                     EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagLength), tag) == 1
@@ -69,6 +73,7 @@ public final class ChaChaPoly {
         guard ok else {
             out.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
             ERR_clear_error()
+            keyedFor = nil  // start afresh after a failure
             throw CryptoError.authenticationFailed
         }
         out.removeLast(out.count - ciphertextLength)
@@ -89,9 +94,102 @@ public final class ChaChaPoly {
         }
     }
 
+    /// Starts one seal or open with `nonce`: a full initialisation the first time in a direction,
+    /// only the nonce afterwards (OpenSSL keeps the cipher and key; a new IV resets Poly1305).
+    private func start(_ direction: Direction, _ key: UnsafePointer<UInt8>?, _ nonce: [UInt8]) -> Bool {
+        let ok: Bool
+        switch (direction, keyedFor == direction) {
+        case (.encrypt, true): ok = EVP_EncryptInit_ex(context, nil, nil, nil, nonce) == 1
+        case (.decrypt, true): ok = EVP_DecryptInit_ex(context, nil, nil, nil, nonce) == 1
+        case (.encrypt, false): ok = EVP_EncryptInit_ex(context, EVP_chacha20_poly1305(), nil, key, nonce) == 1
+        case (.decrypt, false): ok = EVP_DecryptInit_ex(context, EVP_chacha20_poly1305(), nil, key, nonce) == 1
+        }
+        keyedFor = ok ? direction : nil
+        return ok
+    }
+
+    /// Calls `body` with the raw key bytes.
+    func withKeyBytes<R>(_ body: (UnsafePointer<UInt8>?) -> R) -> R {
+        key.withUnsafeBytes { body($0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
+    }
+
+    func checkNonceLength(_ nonce: [UInt8]) throws(CryptoError) { try checkNonce(nonce) }
+
     private func checkNonce(_ nonce: [UInt8]) throws(CryptoError) {
         guard nonce.count == Self.nonceLength else {
             throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 nonce", got: nonce.count, expected: Self.nonceLength)
+        }
+    }
+}
+
+extension ChaChaPoly {
+    /// The nonce Noise's `ChaChaPoly` cipher functions use for counter `n`: 4 zero bytes, then `n`
+    /// as 64-bit little-endian (Noise specification section 12.3).
+    public static func noiseNonce(_ n: UInt64) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: nonceLength)
+        for i in 0..<8 { nonce[4 + i] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(i))) }
+        return nonce
+    }
+}
+
+extension ChaChaPoly {
+    /// Encrypts the concatenation of `plaintextParts` into `out` (ciphertext || tag), without
+    /// joining the parts or allocating: `out.count` must be the parts' total plus `tagLength`.
+    public func seal(
+        nonce: [UInt8], plaintextParts: [UnsafeRawBufferPointer], aad: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) {
+        try checkNonceLength(nonce)
+        let total = plaintextParts.reduce(0) { $0 + $1.count }
+        guard out.count == total + Self.tagLength else {
+            throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 output", got: out.count, expected: total + Self.tagLength)
+        }
+        let ok = withKeyBytes { keyBytes -> Bool in
+            var length: Int32 = 0, finalLength: Int32 = 0
+            guard let base = out.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                start(.encrypt, keyBytes, nonce),
+                aad.count == 0 || EVP_EncryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1
+            else { return false }
+            var offset = 0
+            for part in plaintextParts where part.count > 0 {
+                guard EVP_EncryptUpdate(context, base + offset, &length, part.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(part.count)) == 1 else { return false }
+                offset += Int(length)
+            }
+            guard EVP_EncryptFinal_ex(context, base + offset, &finalLength) == 1 else { return false }
+            return EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagLength), base + total) == 1
+        }
+        guard ok else { throw CryptoError.drainOpenSSL("ChaCha20-Poly1305 seal") }
+    }
+
+    /// Decrypts ciphertext || tag into `out` (`out.count` = `sealed.count - tagLength`). Throws
+    /// `.authenticationFailed` when anything was altered, and then wipes `out`.
+    public func open(
+        nonce: [UInt8], sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) {
+        try checkNonceLength(nonce)
+        guard sealed.count >= Self.tagLength else { throw CryptoError.authenticationFailed }
+        let ciphertextLength = sealed.count - Self.tagLength
+        guard out.count == ciphertextLength else {
+            throw CryptoError.invalidLength(what: "ChaCha20-Poly1305 output", got: out.count, expected: ciphertextLength)
+        }
+        var scratch: UInt8 = 0
+        let ok = withKeyBytes { keyBytes -> Bool in
+            withUnsafeMutablePointer(to: &scratch) { scratchPointer -> Bool in
+                var length: Int32 = 0, finalLength: Int32 = 0
+                let base = out.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? scratchPointer
+                let tag = UnsafeMutableRawPointer(mutating: sealed.baseAddress! + ciphertextLength)
+                guard start(.decrypt, keyBytes, nonce),
+                    aad.count == 0 || EVP_DecryptUpdate(context, nil, &length, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1,
+                    ciphertextLength == 0 || EVP_DecryptUpdate(context, base, &length, sealed.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(ciphertextLength)) == 1,
+                    EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagLength), tag) == 1
+                else { return false }
+                return EVP_DecryptFinal_ex(context, base + Int(length), &finalLength) == 1
+            }
+        }
+        guard ok else {
+            if out.count > 0 { OPENSSL_cleanse(out.baseAddress, out.count) }
+            ERR_clear_error()
+            keyedFor = nil  // start afresh after a failure
+            throw CryptoError.authenticationFailed
         }
     }
 }

@@ -67,3 +67,9 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
     /// Always `<redacted>`: secrets are never printed.
     public var description: String { "<redacted>" }
 }
+
+/// Overwrites an ordinary byte array that held a secret (with `OPENSSL_cleanse`, which the
+/// compiler cannot drop). Prefer `SecureBytes`; this is for OpenSSL outputs that arrive as arrays.
+public func secureWipe(_ bytes: inout [UInt8]) {
+    bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+}

@@ -21,7 +21,7 @@ func measure(rounds: Int, iterations: Int, _ body: () -> Void) -> Double {
 struct Report {
     /// How `ours` and `baseline` read: seconds per operation shown as a rate, seconds shown as
     /// milliseconds, or KiB per subscriber.
-    enum Unit { case perSecond, milliseconds, kibPerSubscriber }
+    enum Unit { case perSecond, milliseconds, kibPerSubscriber, mebibytesPerSecond }
 
     let name: String, ours: Double, baseline: Double, baselineName: String, target: Double
     var unit = Unit.perSecond
@@ -39,6 +39,8 @@ struct Report {
                 figures = #""ours_ms":\#(String(format: "%.3f", ours * 1000)),"baseline":"\#(baselineName)","baseline_ms":\#(String(format: "%.3f", baseline * 1000))"#
             case .kibPerSubscriber:
                 figures = #""ours_kib_per_subscriber":\#(String(format: "%.3f", ours)),"baseline":"\#(baselineName)","baseline_kib_per_subscriber":\#(String(format: "%.3f", baseline))"#
+            case .mebibytesPerSecond:
+                figures = #""ours_mib_per_second":\#(String(format: "%.1f", 1 / ours)),"baseline":"\#(baselineName)","baseline_mib_per_second":\#(String(format: "%.1f", 1 / baseline))"#
             }
             let note = self.note.map { #","note":"\#($0)""# } ?? ""
             Swift.print(#"{"benchmark":"\#(name)",\#(figures),"ratio":\#(String(format: "%.3f", ratio)),"target":\#(target)\#(note)}"#)
@@ -53,6 +55,7 @@ struct Report {
         case .perSecond: "\(Int(1 / value))/s"
         case .milliseconds: String(format: "%.1f ms", value * 1000)
         case .kibPerSubscriber: String(format: "%.2f KiB/subscriber", value)
+        case .mebibytesPerSecond: String(format: "%.0f MiB/s", 1 / value)
         }
     }
 }
@@ -101,6 +104,8 @@ let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count
 let benchmarks: [(name: String, run: (Bool) throws -> [Report])] = [
     ("manifest-verify", { [try manifestVerifyBenchmark(quick: $0)] }),
     ("fanout", fanOutBenchmark),
+    ("noise-handshake", { [try handshakeBenchmark(quick: $0)] }),
+    ("secure-goodput", { [try goodputBenchmark(quick: $0)] }),
 ]
 var failed = false, broken = false
 for benchmark in benchmarks where only.map(benchmark.name.contains) ?? true {

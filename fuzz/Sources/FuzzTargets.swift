@@ -18,6 +18,13 @@ enum FuzzTarget: String, CaseIterable {
     /// The tracker's WebSocket message codec, both directions: a decoded message re-encodes to
     /// bytes that decode to the same message.
     case tracker
+    /// Noise handshake messages read by an IK responder (our profile and the raw pattern), an IK
+    /// initiator after a real message 1, and XX/NN readers: anything refused, nothing traps.
+    case noiseHandshake = "noise-handshake"
+    /// Transport records: a message sealed into cells opens to the same message; arbitrary
+    /// authenticated cells (type, length, padding, continuation, rekey, close) and arbitrary
+    /// frames are refused or accepted without trapping.
+    case noiseRecord = "noise-record"
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -43,6 +50,10 @@ enum FuzzTarget: String, CaseIterable {
             if let message = try? TrackerCodec.decodeServerMessage(raw) {
                 precondition((try? TrackerCodec.decodeServerMessage(TrackerCodec.encode(message))) == message, "server message round trip")
             }
+        case .noiseHandshake:
+            NoiseFuzz.handshake(Array(data))
+        case .noiseRecord:
+            NoiseFuzz.record(Array(data))
         }
     }
 }

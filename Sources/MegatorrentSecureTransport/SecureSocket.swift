@@ -1,0 +1,153 @@
+import MegatorrentCrypto
+import MegatorrentNoise
+import NIOCore
+import NIOPosix
+
+/// A connection secured by Megatorrent's Noise IK handshake (docs/transport.md): messages are
+/// opaque byte strings, delivered whole and in order, in fixed-size encrypted records.
+///
+/// ```
+/// let socket = try await SecureSocket.connect(host: "127.0.0.1", port: 6881, localStatic: me, remoteStatic: peer)
+/// try await socket.send(Array("hello".utf8))
+/// while let message = try await socket.receive() { … }
+/// ```
+/// `send` may be called from several tasks; `receive` (or iterating `messages`) from one at a time.
+public final class SecureSocket: Sendable {
+    /// The peer's static X25519 public key, authenticated by the handshake.
+    public let remoteStatic: [UInt8]
+    /// The handshake hash (the same on both sides): binds signatures to this session.
+    public let handshakeHash: [UInt8]
+    /// The peer's address.
+    public let remoteAddress: SocketAddress?
+    /// This side's address.
+    public let localAddress: SocketAddress?
+    /// The limits in force.
+    public let configuration: SecureTransportConfiguration
+
+    private let channel: any Channel
+    private let inbox: Inbox
+
+    init(channel: any Channel, inbox: Inbox, outcome: HandshakeOutcome, configuration: SecureTransportConfiguration) {
+        self.channel = channel
+        self.inbox = inbox
+        self.remoteStatic = outcome.remoteStatic
+        self.handshakeHash = outcome.handshakeHash
+        self.remoteAddress = channel.remoteAddress
+        self.localAddress = channel.localAddress
+        self.configuration = configuration
+    }
+
+    /// Connects to `host:port`, runs the handshake as initiator expecting the responder to hold
+    /// `remoteStatic`, and returns the socket once the handshake finished. Throws
+    /// `SecureTransportError` (`.handshakeFailed(.decryptionFailed)` when the peer holds another
+    /// key or speaks another version; `.handshakeTimeout`; `.connectionFailed`).
+    public static func connect(
+        host: String, port: Int, localStatic: X25519.PrivateKey, remoteStatic: [UInt8],
+        configuration: SecureTransportConfiguration = SecureTransportConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> SecureSocket {
+        let handshake: InitiatorHandshake
+        do { handshake = try InitiatorHandshake(localStatic: localStatic, remoteStatic: remoteStatic) } catch {
+            throw SecureTransportError.handshakeFailed(error)
+        }
+        let sendableHandshake = UnsafeTransfer(handshake)
+        let eventLoop = group.next()
+        let outcome = eventLoop.makePromise(of: HandshakeOutcome.self)
+        let inbox = Inbox(highWatermark: configuration.receiveBufferMessages)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(configuration.handshakeTimeout)
+                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try addHandlers(
+                            to: channel, side: .initiator(sendableHandshake.value, remoteStatic: remoteStatic), configuration: configuration,
+                            inbox: inbox, outcome: outcome)
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            outcome.fail(SecureTransportError.from(error))
+            throw SecureTransportError.from(error)
+        }
+        inbox.attach(channel)
+        do {
+            let result = try await outcome.futureResult.get()
+            return SecureSocket(channel: channel, inbox: inbox, outcome: result, configuration: configuration)
+        } catch {
+            channel.close(promise: nil)
+            throw SecureTransportError.from(error)
+        }
+    }
+
+    /// The frame decoder and handshake handler; after the handshake, the record handler and the
+    /// inbox (and an idle-timeout handler when configured).
+    static func addHandlers(
+        to channel: any Channel, side: HandshakeHandler.Side, configuration: SecureTransportConfiguration, inbox: Inbox,
+        outcome: EventLoopPromise<HandshakeOutcome>
+    ) throws {
+        let handshake = HandshakeHandler(side: side, configuration: configuration, outcome: outcome) { context, records in
+            var handlers: [any ChannelHandler] = []
+            if let idle = configuration.idleTimeout { handlers.append(IdleStateHandler(readTimeout: idle)) }
+            handlers += [RecordHandler(records: records), InboxHandler(inbox: inbox)]
+            try context.pipeline.syncOperations.addHandlers(handlers, position: .after(context.handler))
+        }
+        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(NoiseFrameDecoder()), handshake])
+    }
+
+    /// Sends one message (at most `configuration.maxMessageSize` bytes); returns once it was
+    /// written to the network.
+    public func send(_ bytes: [UInt8]) async throws {
+        guard bytes.count <= configuration.maxMessageSize else { throw SecureTransportError.messageTooLarge(bytes.count) }
+        if let error = inbox.terminalError { throw error }
+        do {
+            try await channel.writeAndFlush(SecureOutbound.message(bytes)).get()
+        } catch {
+            throw inbox.terminalError ?? SecureTransportError.from(error)
+        }
+    }
+
+    /// The next message; nil once the peer closed cleanly (its close record). Throws the error
+    /// that ended the connection (`.truncated` when TCP ended without a close record).
+    public func receive() async throws -> [UInt8]? {
+        try await inbox.receive()
+    }
+
+    /// Asks both sides to change their keys for this direction now (a rekey record); records also
+    /// rekey by themselves every 2^20.
+    public func rekey() async throws {
+        try await channel.writeAndFlush(SecureOutbound.rekey).get()
+    }
+
+    /// Sends the close record and closes the connection. Later `send`/`receive` throw `.closed`.
+    public func close() async {
+        inbox.finish(.closed)
+        try? await channel.writeAndFlush(SecureOutbound.close).get()
+        try? await channel.closeFuture.get()
+    }
+
+    /// The received messages, until the peer closes.
+    public var messages: Messages { Messages(socket: self) }
+
+    /// Received messages as an `AsyncSequence` (one iterator at a time).
+    public struct Messages: AsyncSequence, Sendable {
+        let socket: SecureSocket
+
+        /// An iterator calling `receive()`.
+        public func makeAsyncIterator() -> Iterator { Iterator(socket: socket) }
+
+        /// Calls `receive()`.
+        public struct Iterator: AsyncIteratorProtocol {
+            let socket: SecureSocket
+            /// The next message, nil at the end.
+            public mutating func next() async throws -> [UInt8]? { try await socket.receive() }
+        }
+    }
+}
+
+/// Moves a value that is only used on one event loop into a `@Sendable` closure that runs there.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
