@@ -76,10 +76,21 @@ let package = Package(
             name: "MegatorrentEngine",
             dependencies: ["MegatorrentCrypto", "MegatorrentManifest", "MegatorrentState"]),
 
+        // Gossip: the wire protocol over the secure transport.
+        .target(
+            name: "MegatorrentGossip",
+            dependencies: [
+                "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentManifest",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+
         // A node: the sources wired to the engine, and the duties that keep channels reachable.
         .target(
             name: "MegatorrentNode",
-            dependencies: ["MegatorrentCrypto", "MegatorrentManifest", "MegatorrentEngine", "MegatorrentDHT", "MegatorrentTorrent"]),
+            dependencies: [
+                "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentEngine", "MegatorrentDHT", "MegatorrentTorrent",
+                "MegatorrentGossip", "MegatorrentWire", "MegatorrentTracker",
+            ]),
 
         // Bindings: the C ABI and the CLI.
         .target(
@@ -134,6 +145,12 @@ let package = Package(
             dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
         .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
+        .testTarget(
+            name: "MegatorrentGossipTests",
+            dependencies: [
+                "MegatorrentGossip", "MegatorrentNode", "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentEngine",
+                "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport",
+            ]),
         .testTarget(
             name: "MegatorrentDHTTests",
             dependencies: [

@@ -16,6 +16,23 @@ public enum KeyFile {
 
     /// Reads the key at `path`.
     public static func load(path: String) throws(KeyFileError) -> Ed25519.PrivateKey {
+        let seed = try loadSecret(path: path)
+        do {
+            return try Ed25519.PrivateKey(seed: seed)
+        } catch {
+            throw .system(path: path, operation: "import key", message: error.description)
+        }
+    }
+
+    /// Writes `key`'s seed to `path` atomically with mode 0600. Refuses to replace an existing file
+    /// unless `overwrite` is true.
+    public static func save(_ key: Ed25519.PrivateKey, path: String, overwrite: Bool = false) throws(KeyFileError) {
+        try saveSecret(key.seed, path: path, overwrite: overwrite)
+    }
+
+    /// Reads a 32-byte secret (an Ed25519 seed, an X25519 private key) from `path` under the same rules: a regular
+    /// file, not a symlink, mode 0600 or stricter, exactly 32 bytes.
+    public static func loadSecret(path: String) throws(KeyFileError) -> SecureBytes {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             if errno == ENOENT { throw .notFound(path: path) }
@@ -37,16 +54,12 @@ public enum KeyFile {
                 done += n
             }
         }
-        do {
-            return try Ed25519.PrivateKey(seed: seed)
-        } catch {
-            throw .system(path: path, operation: "import key", message: error.description)
-        }
+        return seed
     }
 
-    /// Writes `key`'s seed to `path` atomically with mode 0600. Refuses to replace an existing file
-    /// unless `overwrite` is true.
-    public static func save(_ key: Ed25519.PrivateKey, path: String, overwrite: Bool = false) throws(KeyFileError) {
+    /// Writes a 32-byte secret to `path` atomically with mode 0600. Refuses to replace an existing file unless
+    /// `overwrite` is true.
+    public static func saveSecret(_ secret: SecureBytes, path: String, overwrite: Bool = false) throws(KeyFileError) {
         if !overwrite, access(path, F_OK) == 0 { throw .alreadyExists(path: path) }
         let directory = parentDirectory(of: path)
         var template = Array("\(directory)/.megatorrent-key-XXXXXX".utf8CString)
@@ -59,7 +72,7 @@ public enum KeyFile {
         }
         defer { close(fd) }
         guard fchmod(fd, 0o600) == 0 else { throw systemError(temporary, "chmod") }
-        let written = key.seed.withUnsafeBytes { bytes -> Bool in
+        let written = secret.withUnsafeBytes { bytes -> Bool in
             var done = 0
             while done < bytes.count {
                 let n = write(fd, bytes.baseAddress! + done, bytes.count - done)

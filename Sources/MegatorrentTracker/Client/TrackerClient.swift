@@ -47,7 +47,7 @@ public final class TrackerClient: Sendable {
     public func subscribe(to key: String, after: UInt64? = nil) throws(TrackerClientError) -> AsyncStream<
         SignedManifest
     > {
-        guard let key = ChannelKey.normalize(key) else { throw .invalidKey(key) }
+        guard let key = ChannelID.normalize(key) else { throw .invalidKey(key) }
         let feed = self.feed
         let connections = self.connections
         let (stream, _, isNewKey) = feed.add(key: key, after: after) { key, id in

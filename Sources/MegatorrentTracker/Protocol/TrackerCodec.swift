@@ -174,7 +174,7 @@ public enum TrackerCodec {
 
     private static func channelKey(_ members: [JSONMember], _ action: String) throws(TrackerProtocolError) -> String {
         guard let value = field(members, "key") else { throw .missingField(action: action, field: "key") }
-        guard case .string(let text) = value, let key = ChannelKey.normalize(text) else {
+        guard case .string(let text) = value, let key = ChannelID.normalize(text) else {
             throw .invalidKey(action: action)
         }
         return key

@@ -25,9 +25,14 @@ final class ManifestPublisher: Sendable {
     /// starve the author).
     private let committed = NIOLockedValueBox<[String: UInt64]>([:])
     private static let maxRemembered = 200_000
+    private let onStored: @Sendable (SignedManifest) -> Void
 
-    init(store: ManifestStore, keyLimit: RateLimit, clock: @escaping @Sendable () -> NIODeadline, logger: Logger) {
+    init(
+        store: ManifestStore, keyLimit: RateLimit, clock: @escaping @Sendable () -> NIODeadline, logger: Logger,
+        onStored: @escaping @Sendable (SignedManifest) -> Void = { _ in }
+    ) {
         self.store = store
+        self.onStored = onStored
         self.keyLimiter = RateLimiter(limit: keyLimit)
         self.clock = clock
         self.logger = logger
@@ -67,7 +72,13 @@ final class ManifestPublisher: Sendable {
                     action: "publish", key: key))
         }
         remember(key, sequence)
+        onStored(manifest)
         return .stored(key: key, sequence: sequence, held: Self.held(manifest))
+    }
+
+    /// The newest manifest held for `key` (verified again on the way out of the database).
+    func latestManifest(_ key: String) -> SignedManifest? {
+        (try? store.latest(channel: key))?.manifest
     }
 
     /// The manifest message of the newest manifest held for `key`, verified again on the way out

@@ -1,4 +1,5 @@
 import Logging
+import MegatorrentManifest
 import MegatorrentState
 import NIOCore
 import NIOPosix
@@ -22,7 +23,8 @@ final class TrackerCore: Sendable {
 
     init(
         configuration: TrackerConfiguration, store: ManifestStore, workers: NIOThreadPool, logger: Logger,
-        clock: @escaping @Sendable () -> NIODeadline = { NIODeadline.now() }
+        clock: @escaping @Sendable () -> NIODeadline = { NIODeadline.now() },
+        onStored: @escaping @Sendable (SignedManifest) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -32,7 +34,7 @@ final class TrackerCore: Sendable {
         swarms = SwarmTable(configuration: configuration)
         addressLimiter = RateLimiter(limit: configuration.publishesPerAddress)
         publisher = ManifestPublisher(
-            store: store, keyLimit: configuration.publishesPerKey, clock: clock, logger: logger)
+            store: store, keyLimit: configuration.publishesPerKey, clock: clock, logger: logger, onStored: onStored)
     }
 
     /// False once shutdown began: `/health` answers 503 and no WebSocket upgrade is taken.
@@ -66,6 +68,12 @@ final class TrackerCore: Sendable {
             registry.offer(key, held)
             return held
         }.recover { _ in nil }
+    }
+
+    /// Reads the newest manifest of `key` on a worker thread; the future completes on `loop`.
+    func loadManifest(_ key: String, on loop: any EventLoop) -> EventLoopFuture<SignedManifest?> {
+        let publisher = self.publisher
+        return workers.runIfActive(eventLoop: loop) { publisher.latestManifest(key) }.recover { _ in nil }
     }
 
     /// The gauges `/metrics` shows.

@@ -1,4 +1,5 @@
 import Logging
+import MegatorrentManifest
 import MegatorrentState
 import NIOConcurrencyHelpers
 import NIOCore
@@ -19,6 +20,7 @@ public final class TrackerServer: Sendable {
     public let configuration: TrackerConfiguration
     private let logger: Logger
     private let state = NIOLockedValueBox<State>(.idle)
+    private let storedHandler = NIOLockedValueBox<(@Sendable (SignedManifest) -> Void)?>(nil)
 
     private enum State {
         case idle
@@ -76,8 +78,10 @@ public final class TrackerServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let workers = NIOThreadPool(numberOfThreads: max(1, configuration.workerThreads))
         workers.start()
+        let handler = storedHandler
         let core = TrackerCore(
-            configuration: configuration, store: ManifestStore(database: database), workers: workers, logger: logger)
+            configuration: configuration, store: ManifestStore(database: database), workers: workers, logger: logger,
+            onStored: { manifest in handler.withLockedValue { $0 }?(manifest) })
         let pending = configuration.maxPendingBytes
         do {
             let channel = try await ServerBootstrap(group: group)
@@ -113,6 +117,49 @@ public final class TrackerServer: Sendable {
                 if case .starting = state { state = .idle }
             }
             throw error
+        }
+    }
+
+    /// Calls `handler` with every manifest committed from now on, whichever way it came (a WebSocket publish or
+    /// ``publish(_:)``), on a worker thread right after the commit: keep it short. Replaces the handler set before.
+    public func onStored(_ handler: (@Sendable (SignedManifest) -> Void)?) {
+        storedHandler.withLockedValue { $0 = handler }
+    }
+
+    /// Verifies, commits and broadcasts manifest bytes that came another way than a WebSocket (gossip), under the same
+    /// rules and limits as a publish. Returns the sequence stored, or throws the ``TrackerFailure`` a publisher would
+    /// get. Throws ``StartError/shutDown`` when the server does not run.
+    @discardableResult
+    public func publish(_ bytes: [UInt8]) async throws -> UInt64 {
+        guard let core = runningCore else { throw StartError.shutDown }
+        let loop = runningGroup!.next()
+        switch try await core.publish(bytes, on: loop).get() {
+        case let .stored(key, sequence, held):
+            core.metrics.publishStored()
+            core.registry.broadcast(key, held)
+            return sequence
+        case let .refused(failure):
+            throw failure
+        }
+    }
+
+    /// The newest manifest held for the channel `key` (64 hex digits), or nil.
+    public func latest(_ key: String) async -> SignedManifest? {
+        guard let core = runningCore, let loop = runningGroup?.next() else { return nil }
+        return try? await core.loadManifest(key, on: loop).get()
+    }
+
+    private var runningCore: TrackerCore? {
+        state.withLockedValue { state in
+            guard case .running(let running) = state else { return nil }
+            return running.core
+        }
+    }
+
+    private var runningGroup: MultiThreadedEventLoopGroup? {
+        state.withLockedValue { state in
+            guard case .running(let running) = state else { return nil }
+            return running.group
         }
     }
 

@@ -3,7 +3,7 @@ import MegatorrentManifest
 
 /// Channel ids as the tracker protocol carries them: 64 lowercase hex digits of the channel's
 /// Ed25519 public key. A `magnet:?xs=urn:btpk:` link is accepted on input and normalized.
-public enum ChannelKey {
+public enum ChannelID {
     /// The channel id `text` names (64 lowercase hex digits), or nil when `text` is neither a valid
     /// id nor a `magnet:?xs=urn:btpk:` link, or names a weak (low-order or non-canonical) key.
     public static func normalize(_ text: String) -> String? {
