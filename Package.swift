@@ -86,7 +86,8 @@ let package = Package(
         .executableTarget(
             name: "MegatorrentBench",
             dependencies: [
-                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker",
+                "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentTorrent", "MegatorrentDHT",
+                "MegatorrentBencode",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/Sources"),

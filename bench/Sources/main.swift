@@ -101,6 +101,7 @@ let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count
 let benchmarks: [(name: String, run: (Bool) throws -> [Report])] = [
     ("manifest-verify", { [try manifestVerifyBenchmark(quick: $0)] }),
     ("fanout", fanOutBenchmark),
+    ("dht-latency", dhtLatencyBenchmark),
 ]
 var failed = false, broken = false
 for benchmark in benchmarks where only.map(benchmark.name.contains) ?? true {
