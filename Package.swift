@@ -114,6 +114,7 @@ let package = Package(
             name: "MegatorrentBench",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentNoise", "MegatorrentSecureTransport",
+                "MegatorrentTorrent", "MegatorrentDHT", "MegatorrentBencode",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/Sources"),

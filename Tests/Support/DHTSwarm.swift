@@ -3,22 +3,9 @@ import Foundation
 import MegatorrentTorrent
 import XCTest
 
-/// Settings for one node of a loopback DHT swarm (DESIGN.md, "DHT"): explicit 127.0.0.1, DHT on, no bootstrap
-/// routers, no per-IP restrictions, rate limits raised, and several peer connections per IP (every node is
-/// 127.0.0.1: without it a downloader that learns its own address and the seeder's from the DHT keeps one of the two,
-/// and may never connect to the seeder; measured: 1 download of 2 timed out).
+/// Settings for one node of a loopback DHT swarm: ``TorrentSessionSettings/loopbackDHT``.
 public func loopbackDHTSettings() -> TorrentSessionSettings {
-    var settings = TorrentSessionSettings()
-    settings.listenInterfaces = "127.0.0.1:0"
-    settings.enableDHT = true
-    settings.dhtBootstrapNodes = ""
-    settings.dhtRestrictRoutingIPs = false
-    settings.dhtRestrictSearchIPs = false
-    settings.dhtPreferVerifiedNodeIDs = false
-    settings.dhtBlockRateLimit = 100_000
-    settings.dhtUploadRateLimit = 10_000_000
-    settings.allowMultipleConnectionsPerIP = true
-    return settings
+    .loopbackDHT
 }
 
 /// Waits until `condition` holds, checking every 10 ms, for at most `seconds`; returns whether it held. For test
@@ -38,7 +25,8 @@ public func seconds(since start: ContinuousClock.Instant) -> String {
     return String(format: "%.3f s", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
-/// `count` loopback DHT sessions joined in a full mesh with add_dht_node once every DHT runs.
+/// `count` loopback DHT sessions joined in a full mesh with add_dht_node once every DHT runs (``LoopbackSwarm``),
+/// and their orderly release.
 public final class DHTSwarm: @unchecked Sendable {
     /// The nodes; an entry is `nil` once that node has left.
     public private(set) var sessions: [TorrentSession?]
@@ -48,18 +36,10 @@ public final class DHTSwarm: @unchecked Sendable {
     /// Starts `count` nodes with `settings` (default ``loopbackDHTSettings()``) and meshes them.
     public init(count: Int, settings: TorrentSessionSettings = loopbackDHTSettings()) async throws {
         let start = ContinuousClock.now
-        let sessions = try (0..<count).map { _ in try TorrentSession(settings: settings) }
-        let running = try await eventually(within: 10) { try sessions.allSatisfy { try $0.isDHTRunning } }
-        XCTAssertTrue(running, "every DHT node runs")
+        let sessions = try await LoopbackSwarm.start(count: count, settings: settings)
         ports = try sessions.map { try $0.listenPort }
-        for (index, session) in sessions.enumerated() {
-            for (other, port) in ports.enumerated() where other != index {
-                try session.dht.addNode(host: "127.0.0.1", port: port)
-            }
-        }
-        let joined = try await eventually(within: 10) {
-            try sessions.allSatisfy { try $0.dht.nodeCount >= count - 1 }
-        }
+        try LoopbackSwarm.mesh(sessions)
+        let joined = try await LoopbackSwarm.waitForRoutingTables(sessions, holding: count - 1)
         XCTAssertTrue(joined, "every routing table holds the other \(count - 1) nodes")
         self.sessions = sessions
         print("swarm of \(count) running and meshed in \(seconds(since: start))")

@@ -26,20 +26,6 @@ func runPythonBaseline(_ script: String, _ arguments: [String]) throws -> [Strin
     return json
 }
 
-/// Runs async work from the synchronous benchmark driver.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
 /// Complete IK handshakes, both sides in this process, as the profile runs them (timestamp in
 /// message 1, replay guard, both record layers ready), against noiseprotocol doing the same.
 func handshakeBenchmark(quick: Bool) throws -> Report {

@@ -106,6 +106,7 @@ let benchmarks: [(name: String, run: (Bool) throws -> [Report])] = [
     ("fanout", fanOutBenchmark),
     ("noise-handshake", { [try handshakeBenchmark(quick: $0)] }),
     ("secure-goodput", { [try goodputBenchmark(quick: $0)] }),
+    ("dht-latency", dhtLatencyBenchmark),
 ]
 var failed = false, broken = false
 for benchmark in benchmarks where only.map(benchmark.name.contains) ?? true {
