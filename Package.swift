@@ -104,7 +104,7 @@ let package = Package(
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
                 "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
-                "MegatorrentDHT",
+                "MegatorrentDHT", "MegatorrentGossip",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

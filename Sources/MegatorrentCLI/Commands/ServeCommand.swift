@@ -1,4 +1,7 @@
 import ArgumentParser
+import MegatorrentCrypto
+import MegatorrentGossip
+import MegatorrentNode
 import MegatorrentState
 import MegatorrentTracker
 
@@ -7,13 +10,20 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run a tracker: WebSocket publish/subscribe and HTTP announce/scrape (docs/tracker.md).",
-        discussion: "Prints `listening on HOST:PORT` once it accepts connections; stops cleanly on SIGINT or SIGTERM.")
+        discussion: """
+            Prints `listening on HOST:PORT` once it accepts connections; stops cleanly on SIGINT or SIGTERM. With \
+            --peer-listen it also accepts peers over the Noise-IK secure transport (docs/wire.md): every manifest \
+            the tracker stores is pushed to the peers that follow its channel, and manifests peers push are \
+            published to the tracker under the same rules. --peer connects to other nodes the same way.
+            """)
 
     @Option(help: "Address to listen on (port 0 picks a free one).")
     var listen = "127.0.0.1:8080"
 
     @Option(help: "The tracker's SQLite database (default: tracker.sqlite in the state folder).")
     var db: String?
+
+    @OptionGroup var peerNetwork: PeerNetworkOptions
 
     @OptionGroup var global: GlobalOptions
 
@@ -35,7 +45,28 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             printLine("listening on \(host):\(bound) (database \(path))")
         }
+        var gossip: (node: GossipNode, connector: Task<Void, Never>)?
+        if peerNetwork.isEnabled {
+            var configuration = GossipConfiguration()
+            configuration.isRelay = true
+            let node = GossipNode(
+                staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: TrackerGossipBackend(server: server),
+                configuration: configuration)
+            node.relayStored(by: server)
+            let (peerPort, connector) = try await peerNetwork.start(node)
+            gossip = (node, connector)
+            if let peerPort {
+                let key = Hex.encode(node.staticPublicKey)
+                if global.json {
+                    printJSON(["peers": "\(host):\(peerPort)", "staticKey": key])
+                } else {
+                    printLine("peers on \(host):\(peerPort) key \(key)")
+                }
+            }
+        }
         await Signals.waitForTermination()
+        gossip?.connector.cancel()
+        await gossip?.node.close()
         try await server.shutdown()
     }
 }

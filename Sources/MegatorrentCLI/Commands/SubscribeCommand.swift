@@ -3,25 +3,28 @@ import Foundation
 import MegatorrentCrypto
 import MegatorrentEngine
 import MegatorrentDHT
+import MegatorrentGossip
 import MegatorrentManifest
 import MegatorrentNode
 import MegatorrentState
 import MegatorrentTorrent
 import MegatorrentTracker
 
-/// `megatorrent subscribe KEY (--tracker URL… | --dht) [--once] [--timeout SECONDS] [--json] [--download DIR]`.
+/// `megatorrent subscribe KEY (--tracker URL… | --dht | --peer HOST:PORT:KEY…) [--once] [--timeout SECONDS] [--json] [--download DIR]`.
 struct SubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe",
         abstract: "Follow a channel: print each new valid version as it arrives.",
         discussion: """
-            Every manifest, from every tracker and the DHT, goes through the subscription engine: strict \
+            Every manifest, from every tracker, the DHT and peers, goes through the subscription engine: strict \
             verification, the last sequence kept in the state folder (replays and rollbacks are refused, also \
             after a restart), equivocation reported. With --dht the channel is resolved on the BitTorrent DHT \
             (BEP 46 pointer, manifest torrent fetched and checked) at once and every --dht-interval seconds; \
             while it runs, the node seeds the manifest torrents it holds and re-puts their pointers. With \
             --once, print the newest valid manifest and exit 0, or exit 1 when none arrived within --timeout. \
-            Without --once, run until SIGINT/SIGTERM or until --timeout seconds have passed.
+            With --peer (repeatable) the channel is followed through peers over the Noise-IK secure \
+            transport; --peer-listen accepts peers too, and every accepted manifest is pushed on. Without \
+            --once, run until SIGINT/SIGTERM or until --timeout seconds have passed.
             """)
 
     @Argument(help: "The channel: 64 hex digits or magnet:?xs=urn:btpk:...")
@@ -46,10 +49,14 @@ struct SubscribeCommand: AsyncParsableCommand {
 
     @OptionGroup var dhtNetwork: DHTNetworkOptions
 
+    @OptionGroup var peerNetwork: PeerNetworkOptions
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard !trackers.isEmpty || dht else { throw ValidationError("give at least one source: --tracker URL or --dht") }
+        guard !trackers.isEmpty || dht || !peerNetwork.peers.isEmpty else {
+            throw ValidationError("give at least one source: --tracker URL, --dht or --peer HOST:PORT:KEY")
+        }
     }
 
     private enum Signal: Sendable {
@@ -76,6 +83,14 @@ struct SubscribeCommand: AsyncParsableCommand {
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             return Downloads(session: try node?.session ?? network.makeSession(), folder: folder, json: global.json)
+        }
+        // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
+        var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
+        if peerNetwork.isEnabled {
+            let node = GossipNode(staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine))
+            let relay = await node.relayUpdates(of: engine)
+            let (_, connector) = try await peerNetwork.start(node)
+            gossip = (node, connector, relay)
         }
         let started = ContinuousClock.now
         let (signals, continuation) = AsyncStream<Signal>.makeStream()
@@ -123,7 +138,7 @@ struct SubscribeCommand: AsyncParsableCommand {
                 warn("equivocation on channel \(held.channelID) sequence \(held.sequence) from \(source): kept the first, the other is evidence (\(offered.body.collections.count) collections)")
             case let .event(.refused(_, reason, source)):
                 warn("refused a manifest from \(source): \(reason)")
-            case .received where once:
+            case .received where once, .event(.updated(_, _, _)) where once:
                 if let latest = try await engine.latest(channel) {
                     report(latest, source: nil)
                     if let downloads {
@@ -146,6 +161,9 @@ struct SubscribeCommand: AsyncParsableCommand {
         for (_, client) in clients { await client.close() }
         await service?.stop()
         node?.saveState()
+        gossip?.connector.cancel()
+        gossip?.relay.cancel()
+        await gossip?.node.close()
         if let failure { throw failure }
     }
 
