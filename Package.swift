@@ -122,7 +122,7 @@ let package = Package(
             name: "MegatorrentFuzz",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
-                "MegatorrentCrypto", "CFuzzerDriver",
+                "MegatorrentCrypto", "MegatorrentWire", "CFuzzerDriver",
             ],
             path: "fuzz/Sources"),
 

@@ -13,7 +13,7 @@ targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
-    --all) targets=(manifest json magnet bencode tracker noise-handshake noise-record); shift ;;
+    --all) targets=(manifest json magnet bencode tracker noise-handshake noise-record wire); shift ;;
     *) targets+=("$1"); shift ;;
   esac
 done

@@ -2,6 +2,7 @@ import MegatorrentBencode
 import MegatorrentJSON
 import MegatorrentManifest
 import MegatorrentTracker
+import MegatorrentWire
 
 /// The fuzz targets: each takes arbitrary bytes, must never trap, and checks the properties that
 /// must hold for any input it accepts.
@@ -25,6 +26,9 @@ enum FuzzTarget: String, CaseIterable {
     /// authenticated cells (type, length, padding, continuation, rekey, close) and arbitrary
     /// frames are refused or accepted without trapping.
     case noiseRecord = "noise-record"
+    /// The peer wire protocol's message codec (docs/wire.md): a decoded message re-encodes to the same bytes (the
+    /// layout has one encoding per message), except unknown types, which keep only their type byte.
+    case wire
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -54,6 +58,15 @@ enum FuzzTarget: String, CaseIterable {
             NoiseFuzz.handshake(Array(data))
         case .noiseRecord:
             NoiseFuzz.record(Array(data))
+        case .wire:
+            let input = Array(data)
+            guard let message = try? WireCodec.decode(input) else { return }
+            let encoded = try? WireCodec.encode(message)
+            if case .unknown = message {
+                precondition(encoded == [input[0]], "an unknown type keeps its type byte")
+            } else {
+                precondition(encoded == input, "one encoding per wire message")
+            }
         }
     }
 }
