@@ -4,7 +4,10 @@
 # channel key and publishes a signed manifest with the file's magnet; a subscriber gets it at once and
 # downloads the file through libtorrent (peers found through the tracker's HTTP announce); a second
 # version reaches the subscriber live; replays, rollbacks and forgeries are refused, also by a
-# restarted subscriber (the last sequence lives in SQLite).
+# restarted subscriber (the last sequence lives in SQLite). A second subscriber follows through
+# peers only (gossip over the Noise-IK transport, the tracker being a relay); at the end the channel
+# is published on the BitTorrent DHT and resolved by nodes that never talk to the tracker, also after
+# the author has left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,10 +33,13 @@ say "0. The parts: libtorrent, OpenSSL, state folders"
 "$mt" info "${author[@]}"
 
 say "1. A tracker starts on loopback (SQLite file: $work/tracker.sqlite)"
-"$mt" serve --listen 127.0.0.1:0 --db "$work/tracker.sqlite" >"$work/serve.log" 2>&1 &
+"$mt" serve --listen 127.0.0.1:0 --peer-listen 127.0.0.1:0 --db "$work/tracker.sqlite" --state-dir "$work/tracker" \
+  >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_for_line "$work/serve.log" "listening on"
+wait_for_line "$work/serve.log" "peers on"
 cat "$work/serve.log"
+peer="$(awk '/^peers on/ { print $3 ":" $5 }' "$work/serve.log")"
 tracker="ws://$(grep -o '127.0.0.1:[0-9]*' "$work/serve.log" | head -n 1)/"
 
 say "2. The author turns a sample file into a torrent and seeds it (announcing to the tracker)"
@@ -57,6 +63,11 @@ say "4. A subscriber follows the channel through the tracker, downloading what i
 pids+=($!)
 sleep 1
 
+say "4b. A second subscriber follows the channel through peers only: the tracker's Noise-IK port"
+"$mt" subscribe "$channel" --peer "$peer" --state-dir "$work/peer-subscriber" >"$work/peer-subscriber.log" 2>&1 &
+pids+=($!)
+sleep 1
+
 say "5. The author signs and publishes version 1, with the sample file's magnet"
 printf '{"collections":[{"title":"Samples","items":["%s"]}]}\n' "$magnet" >"$work/v1.json"
 "$mt" publish --tracker "$tracker" --key "$work/author.key" "${author[@]}" "$work/v1.json"
@@ -72,6 +83,8 @@ printf '{"collections":[{"title":"Samples","items":["%s"]},{"title":"Elsewhere",
 "$mt" publish --tracker "$tracker" "$work/m2.json"
 wait_for_line "$work/subscriber.log" "sequence 2"
 echo "the subscriber got it:"; grep -A 10 "sequence 2" "$work/subscriber.log" | sed 's/^/  | /'
+wait_for_line "$work/peer-subscriber.log" "sequence 2"
+echo "so did the subscriber that follows through peers:"; sed 's/^/  | /' "$work/peer-subscriber.log"
 
 say "7. A replay to the tracker, and a forged manifest, are refused"
 expect_refusal "$mt" publish --tracker "$tracker" "$work/m2.json"
@@ -80,9 +93,29 @@ expect_refusal "$mt" publish --tracker "$tracker" "$work/forged.json"
 expect_refusal "$mt" manifest verify "$work/forged.json"
 
 say "8. The subscriber restarts: it asks for the newest and keeps its last sequence from SQLite"
-kill "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true
+kill "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true  # the tracker-following subscriber
 "$mt" subscribe "$channel" --tracker "$tracker" "${subscriber[@]}" --once
 "$mt" manifest sign --key "$work/author.key" "${author[@]}" --sequence 1 "$work/v1.json" >"$work/old.json"
 expect_refusal "$mt" manifest verify --record "${subscriber[@]}" "$work/old.json"
 
-say "Done: channel $channel is at version 2 at its subscriber."
+say "9. The channel on the BitTorrent DHT: a node follows it there, the author publishes version 2"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+dht_port="$(free_port)"
+"$mt" subscribe "$channel" --dht --dht-listen "127.0.0.1:$dht_port" --dht-interval 2 --state-dir "$work/dht-subscriber" \
+  >"$work/dht-subscriber.log" 2>&1 &
+pids+=($!)
+sleep 1
+"$mt" publish --dht --key "$work/author.key" "${author[@]}" --dht-listen 127.0.0.1:0 --dht-node "127.0.0.1:$dht_port" \
+  "$work/m2.json" >"$work/dht-author.log" 2>&1 &
+author_pid=$!
+wait_for_line "$work/dht-author.log" "published on the DHT"
+sed 's/^/  | /' "$work/dht-author.log"
+wait_for_line "$work/dht-subscriber.log" "sequence 2 from dht"
+echo "the DHT node resolved it (pointer, manifest torrent fetched from the author, checked):"
+sed 's/^/  | /' "$work/dht-subscriber.log" | head -n 3
+kill "$author_pid"; wait "$author_pid" 2>/dev/null || true
+echo "the author has left; a new reader resolves the channel from the DHT node's seed:"
+"$mt" subscribe "$channel" --dht --once --timeout 60 --dht-listen 127.0.0.1:0 --dht-node "127.0.0.1:$dht_port" \
+  --state-dir "$work/late-reader" | head -n 1
+
+say "Done: channel $channel is at version 2 at its subscribers (tracker, peers, DHT)."

@@ -3,7 +3,7 @@ import MegatorrentWire
 /// What a gossip node asks of the node it serves: the subscription engine for a subscriber, the tracker's store for
 /// `serve`. Gossip never judges a manifest itself.
 public protocol GossipBackend: Sendable {
-    /// Judges manifest bytes a peer pushed (`peer`: a label for events and logs).
+    /// Judges manifest bytes a peer pushed (`peer`: the first 16 hex digits of its static key, for events and logs).
     func offer(_ manifest: [UInt8], from peer: String) async -> GossipVerdict
     /// The newest manifest held for `channel`, to push to a peer that follows it.
     func latest(_ channel: ChannelKey) async -> [UInt8]?

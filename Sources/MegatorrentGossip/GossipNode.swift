@@ -256,7 +256,7 @@ public final class GossipNode: Sendable {
             if let manifest = try? ManifestVerifier.verify(bytes), let channel = ChannelKey(manifest.body.publicKey.bytes) {
                 link.noteHolds(channel, sequence: manifest.sequence)
             }
-            verdict = await backend.offer(bytes, from: "peer " + link.id.prefix(16))
+            verdict = await backend.offer(bytes, from: String(link.id.prefix(16)))
         } else {
             verdict = .ignored
         }
