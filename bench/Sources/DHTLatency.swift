@@ -93,9 +93,9 @@ func dhtLatencyBenchmark(quick: Bool) throws -> [Report] {
             return (total, put, lookups)
         }
 
-        // Warm-up: the first puts after the swarm forms can take 15 s on both sides alike (a traversal waits for a
-        // node that does not answer; not understood yet, see bench/README.md): warm up until both sides have done
-        // two rounds in a row under a second, at most `maximumWarmUp` rounds.
+        // Warm-up: while other builds loaded both cores, the first puts after the swarm formed took 15 s on both sides
+        // alike (a traversal waiting on a node that did not answer in time); on an idle machine the first rounds are
+        // fast. Warm up until both sides have done two rounds in a row under a second, at most `maximumWarmUp` rounds.
         let maximumWarmUp = 16
         var warmUps = 0, fastInARow = 0
         while fastInARow < 2 {
@@ -144,10 +144,11 @@ func dhtLatencyBenchmark(quick: Bool) throws -> [Report] {
                 name: "dht-latency-\(nodes)-nodes-median", ours: median, baseline: baselineMedian,
                 baselineName: "python3-libtorrent", target: 1 / 1.2, unit: .milliseconds,
                 note: "overhead ours/python \(String(format: "%.3f", median / baselineMedian)) (target <= 1.2)"),
+            // The target is on the median (issue 3); the 90th percentile is reported beside it.
             Report(
                 name: "dht-latency-\(nodes)-nodes-p90", ours: p90, baseline: baselineP90,
-                baselineName: "python3-libtorrent", target: 1 / 1.2, unit: .milliseconds,
-                note: "overhead ours/python \(String(format: "%.3f", p90 / baselineP90)) (target <= 1.2)"),
+                baselineName: "python3-libtorrent", target: 0, unit: .milliseconds,
+                note: "overhead ours/python \(String(format: "%.3f", p90 / baselineP90)) (reported, no target)"),
         ]
     }
 }
