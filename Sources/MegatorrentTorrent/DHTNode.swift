@@ -55,9 +55,13 @@ public struct DHTNode: Sendable {
     /// the put done. Throws ``TorrentError/Code/invalidArgument`` before any network traffic for a value over
     /// ``SignedMutableItem/maximumValueSize`` bencoded bytes, a value that is not canonical bencoding, a salt over 64
     /// bytes, a negative sequence or a signature that does not verify. See ``PutResult`` for what the count means.
-    public func putMutable(item: SignedMutableItem, timeout: Duration = .seconds(60)) async throws(TorrentError)
-        -> PutResult
+    ///
+    /// `signatureVerified`: the caller has verified the signature itself (a strictly verified `MutableItem`), so the
+    /// shim skips its own check (libtorrent's ed25519, about 0.1 ms of every put).
+    public func putMutable(item: SignedMutableItem, signatureVerified: Bool = false, timeout: Duration = .seconds(60))
+        async throws(TorrentError) -> PutResult
     {
+        let put = signatureVerified ? mtlt_dht_put_mutable_verified : mtlt_dht_put_mutable
         let key = DHTRequests.MutablePutKey(publicKey: item.publicKey, salt: item.salt, sequence: item.sequence)
         let handle = session.handle
         return try await session.alerts.dht.mutablePuts.wait(for: key, timeout: timeout, fallback: .timedOut) {
@@ -66,7 +70,7 @@ public struct DHTNode: Sendable {
                 item.salt.withUnsafeBufferPointer { salt in
                     item.value.withUnsafeBufferPointer { value in
                         item.signature.withUnsafeBufferPointer { signature in
-                            mtlt_dht_put_mutable(
+                            put(
                                 handle, publicKey.baseAddress, salt.baseAddress, salt.count, item.sequence,
                                 value.baseAddress, value.count, signature.baseAddress)
                         }

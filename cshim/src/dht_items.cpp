@@ -103,11 +103,12 @@ std::string signed_message(const std::string &salt, int64_t seq, const uint8_t *
 }
 } // namespace
 
-int mtlt_dht_put_mutable(mtlt_session *s, const uint8_t public_key[32], const uint8_t *salt, size_t salt_len,
-                         int64_t seq, const uint8_t *bencoded_value, size_t value_len,
-                         const uint8_t signature[64]) noexcept
+namespace
 {
-    constexpr const char *function = "mtlt_dht_put_mutable";
+int put_mutable(const char *function, mtlt_session *s, const uint8_t public_key[32], const uint8_t *salt,
+                size_t salt_len, int64_t seq, const uint8_t *bencoded_value, size_t value_len,
+                const uint8_t signature[64], bool verify) noexcept
+{
     return mtlt::guarded(function, [&]() -> int {
         if (int rc = mtlt::check_session(function, s))
         {
@@ -134,8 +135,9 @@ int mtlt_dht_put_mutable(mtlt_session *s, const uint8_t public_key[32], const ui
         const std::string salt_bytes = salt_string(salt, salt_len);
         const std::array<char, 32> key = to_array<32>(public_key);
         const std::array<char, 64> sig = to_array<64>(signature);
-        const std::string message = signed_message(salt_bytes, seq, bencoded_value, value_len);
-        if (!lt::dht::ed25519_verify(lt::dht::signature(sig.data()), message, lt::dht::public_key(key.data())))
+        if (verify && !lt::dht::ed25519_verify(lt::dht::signature(sig.data()),
+                                               signed_message(salt_bytes, seq, bencoded_value, value_len),
+                                               lt::dht::public_key(key.data())))
         {
             return mtlt::fail(MTLT_EINVAL,
                               "%s: the signature does not verify for this public key, salt, seq and value (BEP 44 "
@@ -159,6 +161,23 @@ int mtlt_dht_put_mutable(mtlt_session *s, const uint8_t public_key[32], const ui
             salt_bytes);
         return MTLT_OK;
     });
+}
+} // namespace
+
+int mtlt_dht_put_mutable(mtlt_session *s, const uint8_t public_key[32], const uint8_t *salt, size_t salt_len,
+                         int64_t seq, const uint8_t *bencoded_value, size_t value_len,
+                         const uint8_t signature[64]) noexcept
+{
+    return put_mutable("mtlt_dht_put_mutable", s, public_key, salt, salt_len, seq, bencoded_value, value_len,
+                       signature, true);
+}
+
+int mtlt_dht_put_mutable_verified(mtlt_session *s, const uint8_t public_key[32], const uint8_t *salt,
+                                  size_t salt_len, int64_t seq, const uint8_t *bencoded_value, size_t value_len,
+                                  const uint8_t signature[64]) noexcept
+{
+    return put_mutable("mtlt_dht_put_mutable_verified", s, public_key, salt, salt_len, seq, bencoded_value,
+                       value_len, signature, false);
 }
 
 int mtlt_dht_get_mutable(mtlt_session *s, const uint8_t public_key[32], const uint8_t *salt,
