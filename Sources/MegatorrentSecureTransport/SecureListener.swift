@@ -44,6 +44,7 @@ public final class SecureListener: Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.recvAllocator, value: SecureSocket.receiveAllocator)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     let inbox = Inbox(highWatermark: configuration.receiveBufferMessages)
