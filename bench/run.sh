@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark in a release build and prints each as a ratio to a baseline measured in the
 # same run. Options are passed on: --json (one JSON object per line), --quick, --check (exit 1 when a
-# ratio is below its target), --only NAME (manifest-verify, fanout, noise-handshake, secure-goodput).
-# The fan-out benchmark runs its servers as child processes (the Python baseline,
-# bench/baselines/ws_broadcast.py, needs PyPI websockets, which setup.sh installs) and needs
-# `ulimit -n` of 10,256 or more (1,256 with --quick). The secure-transport baselines are
-# bench/baselines/noise_handshakes.py (PyPI noiseprotocol) and bench/baselines/tls_goodput.py
-# (OpenSSL TLS 1.3, TLS_CHACHA20_POLY1305_SHA256 only, through Python's ssl module).
+# ratio is below its target), --only NAME (manifest-verify, fanout, noise-handshake, secure-goodput). The fan-out benchmark runs its
+# servers as child processes (the Python baseline, bench/baselines/ws_broadcast.py, needs PyPI
+# websockets, which setup.sh installs) and needs `ulimit -n` of 10,256 or more (1,256 with --quick).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
