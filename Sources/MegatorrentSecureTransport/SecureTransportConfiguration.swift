@@ -13,6 +13,9 @@ public struct SecureTransportConfiguration: Sendable {
     public var maxMessageSize: Int = RecordLayer.defaultMaxMessageSize
     /// Received messages buffered before the socket stops reading from the network.
     public var receiveBufferMessages: Int = 64
+    /// Handshakes a listener runs at once; connections beyond are closed at once (each handshake
+    /// costs the responder four X25519 operations before it knows the peer).
+    public var maxConcurrentHandshakes: Int = 256
     /// Bytes of sent messages that may wait to be written before `send` waits for the network
     /// (lets a sender keep the connection busy without buffering without bound).
     public var sendBufferBytes: Int = 2 << 20
