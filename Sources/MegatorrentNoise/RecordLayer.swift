@@ -64,6 +64,9 @@ public final class RecordLayer {
     private var sentSinceRekey: UInt64 = 0
     private var receivedSinceRekey: UInt64 = 0
     private var pending: [UInt8] = []
+    /// The size of the last message that took several cells: the next one reserves that much at
+    /// once instead of growing (and copying) its buffer step by step.
+    private var lastLongMessage = 0
     private var sentClose = false
     private var receivedClose = false
     private var failed = false
@@ -187,6 +190,7 @@ public final class RecordLayer {
         case .messageMore:
             guard length == Self.cellDataCapacity else { throw .invalidCell("a continued cell must be full") }
             guard pending.count + length <= maxMessageSize else { throw .applicationMessageTooLarge(pending.count + length) }
+            if pending.isEmpty { pending.reserveCapacity(max(lastLongMessage, 4 * Self.cellDataCapacity)) }
             pending.append(contentsOf: data)
             event = .partial
         case .messageEnd:
@@ -195,7 +199,9 @@ public final class RecordLayer {
                 event = .message(Array(data))  // the common case: a one-cell message
             } else {
                 pending.append(contentsOf: data)
-                event = .message(pending)
+                lastLongMessage = pending.count
+                // A reservation much larger than the message is not handed to the application.
+                event = .message(pending.capacity > 2 * pending.count ? Array(pending) : pending)
                 pending = []
             }
         case .rekey:
@@ -216,6 +222,9 @@ public final class RecordLayer {
         return event
     }
 
+    /// The cipher's block: the first one of each cell is assembled in place.
+    private static let firstBlockLength = 64
+
     /// All zeros, for cell padding.
     nonisolated(unsafe) private static let zeros: UnsafeRawBufferPointer = {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: cellSize, alignment: 16)
@@ -232,11 +241,22 @@ public final class RecordLayer {
         do throws(NoiseError) {
             out[0] = UInt8(Self.recordLength >> 8)
             out[1] = UInt8(Self.recordLength & 0xff)
-            var header: (UInt8, UInt8, UInt8) = (type.rawValue, UInt8(data.count >> 8), UInt8(data.count & 0xff))
-            let padding = UnsafeRawBufferPointer(rebasing: Self.zeros[0..<(Self.cellDataCapacity - data.count)])
+            // The cipher runs at full speed only on 64-byte-aligned updates (measured: three
+            // unaligned parts cost 45 %), so the first block is assembled here: header and the
+            // first 61 data bytes; the rest of the data then starts at a block boundary.
+            var firstBlock: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            let head = min(data.count, Self.firstBlockLength - Self.cellHeaderLength)
+            let padding = UnsafeRawBufferPointer(rebasing: Self.zeros[0..<(Self.cellDataCapacity - max(data.count, Self.firstBlockLength - Self.cellHeaderLength))])
             let record = UnsafeMutableRawBufferPointer(rebasing: out[NoiseFraming.headerLength..<Self.frameLength])
-            let sealed: Result<Void, NoiseError> = withUnsafeBytes(of: &header) { headerBytes in
-                Result { () throws(NoiseError) in try send.encrypt(plaintextParts: [headerBytes, data, padding], into: record) }
+            let sealed: Result<Void, NoiseError> = withUnsafeMutableBytes(of: &firstBlock) { block in
+                block[0] = type.rawValue
+                block[1] = UInt8(data.count >> 8)
+                block[2] = UInt8(data.count & 0xff)
+                if head > 0 { (block.baseAddress! + Self.cellHeaderLength).copyMemory(from: data.baseAddress!, byteCount: head) }
+                let rest = UnsafeRawBufferPointer(rebasing: data[head...])
+                return Result { () throws(NoiseError) in
+                    try send.encrypt(plaintextParts: [UnsafeRawBufferPointer(block), rest, padding], into: record)
+                }
             }
             try sealed.get()
             sentSinceRekey += 1

@@ -73,7 +73,9 @@ final class RecordHandler: ChannelDuplexHandler {
                 }
             }
             if let failure {
+                // The sending side cannot go on (nonce exhausted): close the connection.
                 promise?.fail(SecureTransportError.recordFailed(failure))
+                context.fireErrorCaught(SecureTransportError.recordFailed(failure))
             } else {
                 context.write(Self.wrapOutboundOut(buffer), promise: promise)
             }

@@ -2,6 +2,7 @@ import MegatorrentCrypto
 import MegatorrentNoise
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Accepts secure connections on a TCP address: each connection runs the handshake as responder
 /// (with one shared `ReplayGuard`), and only connections whose handshake finished appear in
@@ -39,19 +40,29 @@ public final class SecureListener: Sendable {
         authorize: (@Sendable ([UInt8]) -> Bool)? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SecureListener {
+        let handshakes = HandshakeCount()
         let (connections, continuation) = AsyncStream.makeStream(of: SecureSocket.self, bufferingPolicy: .bufferingOldest(backlog))
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.recvAllocator, value: SecureSocket.receiveAllocator)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
+                    // Each handshake costs the responder four X25519 operations: bound how many run
+                    // at once, so that a flood of connections cannot take every core.
+                    guard handshakes.running.add(1, ordering: .relaxed).newValue <= configuration.maxConcurrentHandshakes else {
+                        handshakes.running.subtract(1, ordering: .relaxed)
+                        child.close(promise: nil)
+                        return
+                    }
                     let inbox = Inbox(highWatermark: configuration.receiveBufferMessages)
                     inbox.attach(child)
                     let outcome = child.eventLoop.makePromise(of: HandshakeOutcome.self)
                     let handshake = try ResponderHandshake(localStatic: localStatic, replayGuard: replayGuard)
                     try SecureSocket.addHandlers(
                         to: child, side: .responder(handshake, authorize: authorize), configuration: configuration, inbox: inbox, outcome: outcome)
+                    outcome.futureResult.whenComplete { _ in handshakes.running.subtract(1, ordering: .relaxed) }
                     outcome.futureResult.whenSuccess { result in
                         let socket = SecureSocket(channel: child, inbox: inbox, outcome: result, configuration: configuration)
                         if case .enqueued = continuation.yield(socket) {} else { child.close(promise: nil) }
@@ -68,4 +79,9 @@ public final class SecureListener: Sendable {
         try? await channel.close().get()
         continuation.finish()
     }
+}
+
+/// Handshakes in progress on one listener.
+private final class HandshakeCount: Sendable {
+    let running = Atomic<Int>(0)
 }

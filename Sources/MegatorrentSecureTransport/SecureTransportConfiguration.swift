@@ -13,7 +13,14 @@ public struct SecureTransportConfiguration: Sendable {
     public var maxMessageSize: Int = RecordLayer.defaultMaxMessageSize
     /// Received messages buffered before the socket stops reading from the network.
     public var receiveBufferMessages: Int = 64
+    /// Handshakes a listener runs at once; connections beyond are closed at once (each handshake
+    /// costs the responder four X25519 operations before it knows the peer).
+    public var maxConcurrentHandshakes: Int = 256
+    /// Bytes of sent messages that may wait to be written before `send` waits for the network
+    /// (lets a sender keep the connection busy without buffering without bound).
+    public var sendBufferBytes: Int = 2 << 20
 
-    /// The defaults: 10 s handshake timeout, no idle timeout, 4 MiB messages, 64 buffered.
+    /// The defaults: 10 s handshake timeout, no idle timeout, 4 MiB messages, 64 received messages
+    /// and 2 MiB of sent ones buffered.
     public init() {}
 }

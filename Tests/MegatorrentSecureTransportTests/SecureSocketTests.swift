@@ -146,6 +146,30 @@ final class SecureSocketTests: XCTestCase {
         await server.close()
     }
 
+    /// Beyond `maxConcurrentHandshakes` unfinished handshakes, new connections are closed at once;
+    /// once those time out, connecting works again.
+    func testConcurrentHandshakesAreBounded() async throws {
+        var configuration = SecureTransportConfiguration()
+        configuration.maxConcurrentHandshakes = 3
+        configuration.handshakeTimeout = .milliseconds(500)
+        let serverKey = try X25519.PrivateKey.generate()
+        let server = try await listener(serverKey, configuration: configuration)
+        var silent: [RawClient] = []
+        for _ in 0..<3 { silent.append(try await RawClient.connect(port: server.port)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let extra = try await RawClient.connect(port: server.port)
+        let refused = await extra.closedWithin(seconds: 0.3)
+        XCTAssertTrue(refused, "a fourth concurrent handshake is refused")
+        for client in silent {
+            let closed = await client.closedWithin(seconds: 3)
+            XCTAssertTrue(closed)
+        }
+        let socket = try await SecureSocket.connect(
+            host: "127.0.0.1", port: server.port, localStatic: X25519.PrivateKey.generate(), remoteStatic: serverKey.publicKey, configuration: configuration)
+        await socket.close()
+        await server.close()
+    }
+
     /// A TCP end without the close record is reported as truncation, not as a clean end.
     func testTruncationReported() async throws {
         let serverKey = try X25519.PrivateKey.generate(), clientKey = try X25519.PrivateKey.generate()
