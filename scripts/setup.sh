@@ -6,6 +6,7 @@ set -euo pipefail
 APT_PACKAGES=(
   libtorrent-rasterbar-dev libboost-system-dev libssl-dev libsqlite3-dev
   cmake pkg-config make gcc g++ libasan8 libubsan1 python3-pip python3-libtorrent
+  openssl ca-certificates
 )
 PIP_PACKAGES=(pynacl rfc8785 pytest websockets noiseprotocol)
 

@@ -26,6 +26,7 @@ struct CLIFailure: Error {
         case let error as StateError: self.init(error.description)
         case let error as CryptoError: self.init(error.description)
         case let error as TrackerClientError: self.init("tracker: \(error)")
+        case let error as TrackerServer.StartError: self.init("tracker: \(error)")
         case let error as TorrentError: self.init("libtorrent: \(error)")
         default: return nil
         }

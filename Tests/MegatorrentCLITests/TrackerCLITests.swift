@@ -1,4 +1,5 @@
 import Foundation
+import MegatorrentTestSupport
 import XCTest
 
 /// `serve`, `publish --tracker` and `subscribe --tracker` as processes, as a user runs them.
@@ -13,10 +14,10 @@ final class TrackerCLITests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
 
     /// Starts `megatorrent serve` on a free port with `db`; returns the process and its port.
-    func startServer(db: String) throws -> (Process, Int) {
+    func startServer(db: String, extra: [String] = []) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = CLIRunner.binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db] + extra
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -58,6 +59,37 @@ final class TrackerCLITests: XCTestCase {
 
         let missing = try reader.run(["subscribe", String(repeating: "ab", count: 32), "--tracker", url, "--once", "--timeout", "1"])
         assertCleanFailure(missing, contains: "arrived within")
+    }
+
+    /// `serve --tls-cert/--tls-key` serves wss://; `publish` and `subscribe` reach it with
+    /// `--tracker-ca`, and refuse it with one clear line without.
+    func testPublishAndSubscribeOverWSS() throws {
+        let pki = try TestCertificates(folder: folder + "/pki")
+        let (server, port) = try startServer(
+            db: folder + "/tracker.sqlite", extra: ["--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey])
+        defer { server.terminate(); server.waitUntilExit() }
+        let author = CLIRunner(stateDirectory: folder + "/author"), reader = CLIRunner(stateDirectory: folder + "/reader")
+        let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
+        let input = folder + "/in.json"
+        _ = FileManager.default.createFile(atPath: input, contents: Data(#"{"collections":[{"title":"A","items":["magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a"]}]}"#.utf8))
+        let url = "wss://localhost:\(port)/"
+        let published = try author.run(["publish", "--tracker", url, "--tracker-ca", pki.caFile, "--key", folder + "/k", input])
+        XCTAssertEqual(published.status, 0, published.stderr)
+        XCTAssertTrue(published.stdout.contains("sequence 1"), published.stdout)
+
+        let once = try reader.run(
+            ["subscribe", channel, "--tracker", url, "--tracker-ca", pki.caFile, "--once", "--json", "--timeout", "20"])
+        XCTAssertEqual(once.status, 0, once.stderr)
+        let manifest = try JSONSerialization.jsonObject(with: Data(once.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(manifest?["sequence"] as? Int, 1)
+
+        // Without the CA the certificate does not verify: one line that says so, at once.
+        let refused = try author.run(["publish", "--tracker", url, "--key", folder + "/k", input])
+        assertCleanFailure(refused, contains: "failed verification")
+        let missing = try author.run(["publish", "--tracker", url, "--tracker-ca", folder + "/none.pem", "--key", folder + "/k", input])
+        assertCleanFailure(missing, contains: "cannot read the trust roots file")
+        let badServer = try author.run(["serve", "--listen", "127.0.0.1:0", "--db", folder + "/x.sqlite", "--tls-cert", pki.serverCertificate, "--tls-key", folder + "/none.key"])
+        assertCleanFailure(badServer, contains: "cannot read the private key")
     }
 
     /// The whole flow: a file seeded (announced to our tracker over HTTP), its magnet published in a

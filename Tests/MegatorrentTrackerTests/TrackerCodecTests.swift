@@ -163,7 +163,18 @@ final class TrackerCodecTests: XCTestCase {
         XCTAssertEqual(
             try TrackerEndpoint(url: "ws://[::1]:9000/ws"), TrackerEndpoint(host: "::1", port: 9000, path: "/ws"))
         XCTAssertEqual(TrackerEndpoint(host: "::1", port: 9000).description, "ws://[::1]:9000/")
-        XCTAssertThrowsError(try TrackerEndpoint(url: "wss://tracker.example/"))
+        XCTAssertEqual(
+            try TrackerEndpoint(url: "wss://tracker.example/"),
+            TrackerEndpoint(host: "tracker.example", port: 443, isSecure: true))
+        XCTAssertEqual(
+            try TrackerEndpoint(url: "WSS://[::1]:8443/t"), TrackerEndpoint(host: "::1", port: 8443, path: "/t", isSecure: true))
+        XCTAssertEqual(TrackerEndpoint(host: "h", port: 443, isSecure: true).description, "wss://h:443/")
+        XCTAssertTrue(TrackerEndpoint(host: "127.0.0.1", port: 1).hostIsIPAddress)
+        XCTAssertTrue(TrackerEndpoint(host: "::1", port: 1).hostIsIPAddress)
+        XCTAssertFalse(TrackerEndpoint(host: "localhost", port: 1).hostIsIPAddress)
+        XCTAssertFalse(TrackerEndpoint(host: "1.2.3.example", port: 1).hostIsIPAddress)
+        XCTAssertThrowsError(try TrackerEndpoint(url: "https://tracker.example/"))
+        XCTAssertThrowsError(try TrackerEndpoint(url: "wss://:443/"))
         XCTAssertThrowsError(try TrackerEndpoint(url: "ws://host:99999/"))
     }
 }

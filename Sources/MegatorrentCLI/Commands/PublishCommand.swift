@@ -22,8 +22,11 @@ struct PublishCommand: AsyncParsableCommand {
             reachable (seeding, re-putting hourly) until SIGINT/SIGTERM.
             """)
 
-    @Option(name: .customLong("tracker"), help: "A tracker's WebSocket URL, e.g. ws://127.0.0.1:8080/ (repeatable).")
+    @Option(name: .customLong("tracker"), help: "A tracker's WebSocket URL, e.g. ws://127.0.0.1:8080/ or wss://tracker.example/ (repeatable).")
     var trackers: [String] = []
+
+    @Option(name: .customLong("tracker-ca"), help: "A PEM file of CA certificates trusted for wss:// trackers besides the system's.")
+    var trackerCA: String?
 
     @Flag(help: "Publish on the BitTorrent DHT and stay running as the channel's node.")
     var dht = false
@@ -82,7 +85,11 @@ struct PublishCommand: AsyncParsableCommand {
         var configuration = TrackerClientConfiguration()
         configuration.requestTimeout = .milliseconds(Int64(timeout * 1000))
         configuration.connectTimeout = configuration.requestTimeout
-        let client = TrackerClient(endpoint: try TrackerEndpoint(url: tracker), configuration: configuration)
+        configuration.trustRootsFile = trackerCA
+        // This command reports each tracker's failure itself: the client's warnings would say it twice.
+        var logger = Logger(label: "megatorrent.tracker-client")
+        logger.logLevel = max(logger.logLevel, .error)
+        let client = TrackerClient(endpoint: try TrackerEndpoint(url: tracker), configuration: configuration, logger: logger)
         do {
             let receipt = try await client.publish(signed)
             await client.close()

@@ -5,13 +5,15 @@ import MegatorrentNode
 import MegatorrentState
 import MegatorrentTracker
 
-/// `megatorrent serve --listen HOST:PORT --db PATH`: the tracker.
+/// `megatorrent serve --listen HOST:PORT --db PATH [--tls-cert PEM --tls-key PEM]`: the tracker.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run a tracker: WebSocket publish/subscribe and HTTP announce/scrape (docs/tracker.md).",
         discussion: """
             Prints `listening on HOST:PORT` once it accepts connections; stops cleanly on SIGINT or SIGTERM. With \
+            --tls-cert and --tls-key every connection is TLS: clients use wss://HOST:PORT/ and https:// for announce, \
+            scrape, health and metrics. With \
             --peer-listen it also accepts peers over the Noise-IK secure transport (docs/wire.md): every manifest \
             the tracker stores is pushed to the peers that follow its channel, and manifests peers push are \
             published to the tracker under the same rules. --peer connects to other nodes the same way.
@@ -23,9 +25,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The tracker's SQLite database (default: tracker.sqlite in the state folder).")
     var db: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Serve TLS (wss://, https://) with this PEM certificate chain, the tracker's own first.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @OptionGroup var peerNetwork: PeerNetworkOptions
 
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
 
     func run() async throws {
         let address = try HostPort(parsing: listen, option: "--listen")
@@ -37,13 +49,18 @@ struct ServeCommand: AsyncParsableCommand {
             try global.stateDirectory.create()
             path = global.stateDirectory.path + "/tracker.sqlite"
         }
-        let server = TrackerServer()
+        var configuration = TrackerConfiguration()
+        if let tlsCert, let tlsKey {
+            configuration.tls = TrackerTLSFiles(certificateChainFile: tlsCert, privateKeyFile: tlsKey)
+        }
+        let server = TrackerServer(configuration: configuration)
         try await server.start(host: host, port: port, databasePath: path)
         let bound = server.port ?? port
+        let scheme = configuration.tls == nil ? "ws" : "wss"
         if global.json {
-            printJSON(["listening": "\(host):\(bound)", "db": path])
+            printJSON(["listening": "\(host):\(bound)", "db": path, "tls": configuration.tls != nil])
         } else {
-            printLine("listening on \(host):\(bound) (database \(path))")
+            printLine("listening on \(host):\(bound) (\(scheme)://, database \(path))")
         }
         var gossip: (node: GossipNode, connector: Task<Void, Never>)?
         if peerNetwork.isEnabled {

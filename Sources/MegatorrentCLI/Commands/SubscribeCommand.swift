@@ -30,8 +30,11 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Argument(help: "The channel: 64 hex digits or magnet:?xs=urn:btpk:...")
     var key: String
 
-    @Option(name: .customLong("tracker"), help: "A tracker's WebSocket URL (repeatable).")
+    @Option(name: .customLong("tracker"), help: "A tracker's WebSocket URL, ws:// or wss:// (repeatable).")
     var trackers: [String] = []
+
+    @Option(name: .customLong("tracker-ca"), help: "A PEM file of CA certificates trusted for wss:// trackers besides the system's.")
+    var trackerCA: String?
 
     @Flag(help: "Follow the channel on the BitTorrent DHT too.")
     var dht = false
@@ -70,7 +73,9 @@ struct SubscribeCommand: AsyncParsableCommand {
         let engine = SubscriptionEngine(database: try StateDatabase(directory: global.stateDirectory))
         try await engine.follow(channel)
         let endpoints = try trackers.map { url throws -> (String, TrackerEndpoint) in (url, try TrackerEndpoint(url: url)) }
-        let clients = endpoints.map { ($0.0, TrackerClient(endpoint: $0.1)) }
+        var clientConfiguration = TrackerClientConfiguration()
+        clientConfiguration.trustRootsFile = trackerCA
+        let clients = endpoints.map { ($0.0, TrackerClient(endpoint: $0.1, configuration: clientConfiguration)) }
         // With --dht one session is the DHT node, the manifest seeder and the downloader.
         let node = dht ? try await dhtNetwork.start(stateDirectory: global.stateDirectory) : nil
         let service = node.map { node in

@@ -18,6 +18,10 @@ public struct TrackerClientConfiguration: Sendable {
     public var maxFrameSize = TrackerCodec.maxMessageBytes
     /// Manifests buffered per subscription stream when its reader is slow; the newest are kept.
     public var streamBufferSize = 16
+    /// For `wss://` trackers: a PEM file of CA certificates trusted besides the system trust store
+    /// (a private tracker's CA, or a test's). The tracker's certificate is always verified, and
+    /// must name the URL's host.
+    public var trustRootsFile: String?
 
     /// The defaults.
     public init() {}

@@ -16,6 +16,9 @@ public enum TrackerClientError: Error, Equatable, Sendable, CustomStringConverti
     case invalidURL(String)
     /// The tracker answered something that does not fit the request.
     case unexpectedReply(String)
+    /// A `wss://` connection failed in TLS: the certificate did not verify, the handshake failed,
+    /// or the trust roots file could not be read. The reason is one line.
+    case tls(String)
 
     /// One line.
     public var description: String {
@@ -26,8 +29,9 @@ public enum TrackerClientError: Error, Equatable, Sendable, CustomStringConverti
         case .closed: "the tracker client was closed"
         case .cancelled: "cancelled"
         case .invalidKey(let key): "not a channel id: \(key.prefix(80))"
-        case .invalidURL(let url): "not a ws:// tracker URL: \(url.prefix(200))"
+        case .invalidURL(let url): "not a ws:// or wss:// tracker URL: \(url.prefix(200))"
         case .unexpectedReply(let what): "unexpected reply from the tracker: \(what)"
+        case .tls(let reason): "TLS: \(reason)"
         }
     }
 }

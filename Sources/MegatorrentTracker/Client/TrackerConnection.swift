@@ -2,6 +2,7 @@ import Logging
 import MegatorrentManifest
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 
 /// The client's link to one tracker: connects, reconnects with bounded, jittered exponential
@@ -15,6 +16,8 @@ final class TrackerConnection: Sendable {
     private let configuration: TrackerClientConfiguration
     private let group: any EventLoopGroup
     private let feed: SubscriptionFeed
+    /// For `wss://`: the TLS context, or why there is none.
+    private let tls: Result<NIOSSLContext, TrackerClientError>?
     private let state = NIOLockedValueBox(State())
 
     private typealias Reply = CheckedContinuation<Result<PublishReceipt, TrackerClientError>, Never>
@@ -37,6 +40,9 @@ final class TrackerConnection: Sendable {
         var closed = false
         var task: Task<Void, Never>?
         var connections = 0
+        /// Why the last attempt failed in TLS (until one succeeds): waiting for a socket fails
+        /// with it at once rather than at the timeout.
+        var tlsFailure: TrackerClientError?
     }
 
     init(
@@ -47,6 +53,7 @@ final class TrackerConnection: Sendable {
         self.configuration = configuration
         self.group = group
         self.feed = feed
+        tls = endpoint.isSecure ? ClientTLS.makeContext(configuration) : nil
         var logger = logger
         logger[metadataKey: "tracker"] = "\(endpoint)"
         self.logger = logger
@@ -89,18 +96,31 @@ final class TrackerConnection: Sendable {
     private var isClosed: Bool { state.withLockedValue { $0.closed } }
 
     private func run() async {
+        var context: NIOSSLContext?
+        switch tls {
+        case .failure(let error):
+            // A configuration error (an unreadable trust roots file): no attempt can succeed.
+            logger.warning("cannot connect to tracker: \(error)")
+            return failTLS(error)
+        case .success(let made): context = made
+        case nil: context = nil
+        }
         var attempt = 0
+        var lastTLSFailure: TrackerClientError?
         while !isClosed, !Task.isCancelled {
             do {
                 let channel = try await WebSocketDialer.connect(
-                    to: endpoint, group: group, maxFrameSize: configuration.maxFrameSize,
+                    to: endpoint, tls: context, group: group, maxFrameSize: configuration.maxFrameSize,
                     timeout: configuration.connectTimeout
                 ) { channel in
                     let pipeline = channel.pipeline.syncOperations
+                    // Behind TLS when there is TLS: it times the WebSocket's traffic.
+                    let position: ChannelPipeline.SynchronousOperations.Position =
+                        (try? pipeline.handler(type: NIOSSLClientHandler.self)).map { .after($0) } ?? .first
                     try pipeline.addHandler(
                         IdleStateHandler(
                             readTimeout: self.configuration.deadAfter, writeTimeout: self.configuration.pingInterval),
-                        position: .first)
+                        position: position)
                     try pipeline.addHandler(
                         NIOWebSocketFrameAggregator(
                             minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1024,
@@ -108,6 +128,7 @@ final class TrackerConnection: Sendable {
                     try pipeline.addHandler(ClientFrameHandler(connection: self))
                 }
                 attempt = 0
+                lastTLSFailure = nil
                 if becomeConnected(channel) {
                     logger.debug("connected to tracker")
                     try? await channel.closeFuture.get()
@@ -116,7 +137,17 @@ final class TrackerConnection: Sendable {
                 }
                 becomeDisconnected(channel)
             } catch {
-                logger.debug("cannot connect to tracker", metadata: ["error": "\(error)"])
+                if let reason = ClientTLS.failure(
+                    error, endpoint: endpoint, trustRootsFile: configuration.trustRootsFile)
+                {
+                    let failure = TrackerClientError.tls(reason)
+                    // Once per distinct reason, not at every retry.
+                    if failure != lastTLSFailure { logger.warning("cannot connect to tracker (retrying): \(failure)") }
+                    lastTLSFailure = failure
+                    failTLS(failure)
+                } else {
+                    logger.debug("cannot connect to tracker", metadata: ["error": "\(error)"])
+                }
             }
             guard !isClosed, !Task.isCancelled else { break }
             let delay = configuration.backoff.delay(attempt: attempt)
@@ -136,10 +167,22 @@ final class TrackerConnection: Sendable {
             return Array(state.waiters.values)
         }
         guard let waiters else { return false }
+        state.withLockedValue { $0.tlsFailure = nil }
         for waiter in waiters { waiter.resume(returning: .success(channel)) }
         // Keys added from here on are sent by `send`, which sees the channel set above.
         for key in feed.keys { Self.write(.subscribe(key: key), on: channel) }
         return true
+    }
+
+    /// Records a TLS failure and fails what waits for a socket with it: retrying goes on (the
+    /// tracker's certificate may be fixed), but a caller learns now why there is no connection.
+    private func failTLS(_ failure: TrackerClientError) {
+        let waiters: [Waiter] = state.withLockedValue { state in
+            state.tlsFailure = failure
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: .failure(failure)) }
     }
 
     /// Forgets the socket and fails the publishes that waited on it.
@@ -199,6 +242,7 @@ final class TrackerConnection: Sendable {
                 let now: Result<any Channel, TrackerClientError>? = state.withLockedValue { state in
                     if state.closed { return .failure(.closed) }
                     if let channel = state.channel { return .success(channel) }
+                    if let failure = state.tlsFailure { return .failure(failure) }
                     state.waiters[id] = waiter
                     return nil
                 }

@@ -1,4 +1,4 @@
-/// Where a tracker's WebSocket endpoint is: host, port and path of a `ws://` URL.
+/// Where a tracker's WebSocket endpoint is: host, port and path of a `ws://` or `wss://` URL.
 public struct TrackerEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// Host name or IP address.
     public var host: String
@@ -6,19 +6,32 @@ public struct TrackerEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var port: Int
     /// The request path, `/` by default.
     public var path: String
+    /// Whether the WebSocket runs over TLS (`wss://`).
+    public var isSecure: Bool
 
-    /// An endpoint.
-    public init(host: String, port: Int, path: String = "/") {
+    /// An endpoint (`wss://` when `isSecure`).
+    public init(host: String, port: Int, path: String = "/", isSecure: Bool = false) {
         self.host = host
         self.port = port
         self.path = path
+        self.isSecure = isSecure
     }
 
-    /// Reads `ws://host[:port][/path]` (port 80 by default; `[v6]` hosts allowed). `wss://` is not
-    /// supported yet.
+    /// Reads `ws://host[:port][/path]` (port 80 by default) or `wss://host[:port][/path]` (port 443
+    /// by default); `[v6]` hosts allowed.
     public init(url: String) throws(TrackerClientError) {
-        guard url.lowercased().hasPrefix("ws://") else { throw .invalidURL(url) }
-        let rest = url.dropFirst(5)
+        let lowered = url.lowercased()
+        let rest: Substring
+        if lowered.hasPrefix("ws://") {
+            isSecure = false
+            rest = url.dropFirst(5)
+        } else if lowered.hasPrefix("wss://") {
+            isSecure = true
+            rest = url.dropFirst(6)
+        } else {
+            throw .invalidURL(url)
+        }
+        let defaultPort = isSecure ? 443 : 80
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         path = slash < rest.endIndex ? String(rest[slash...]) : "/"
@@ -27,7 +40,7 @@ public struct TrackerEndpoint: Sendable, Equatable, CustomStringConvertible {
             host = String(authority[authority.index(after: authority.startIndex)..<close])
             let after = authority[authority.index(after: close)...]
             if after.isEmpty {
-                port = 80
+                port = defaultPort
             } else {
                 guard after.hasPrefix(":"), let p = Int(after.dropFirst()) else { throw .invalidURL(url) }
                 port = p
@@ -38,14 +51,21 @@ public struct TrackerEndpoint: Sendable, Equatable, CustomStringConvertible {
             port = p
         } else {
             host = String(authority)
-            port = 80
+            port = defaultPort
         }
         guard !host.isEmpty, (1...65535).contains(port) else { throw .invalidURL(url) }
     }
 
-    /// The `ws://` URL.
+    /// The `ws://` or `wss://` URL.
     public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "ws://\(shownHost):\(port)\(path)"
+        return "\(isSecure ? "wss" : "ws")://\(shownHost):\(port)\(path)"
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 address (not sent as SNI; checked against the certificate's IP names).
+    var hostIsIPAddress: Bool {
+        if host.contains(":") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in UInt8(part) != nil }
     }
 }

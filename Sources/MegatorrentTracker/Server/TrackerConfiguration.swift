@@ -32,6 +32,9 @@ public struct TrackerConfiguration: Sendable {
     public var workerThreads = 2
     /// Event loop threads; 0 means one per core.
     public var eventLoopThreads = 0
+    /// With files here, every connection is TLS: `wss://` for the WebSocket, `https://` for
+    /// announce, scrape, health and metrics. Nil (the default) serves plain `ws://` and `http://`.
+    public var tls: TrackerTLSFiles?
 
     /// The `interval` of announce replies, in seconds.
     public var announceInterval = 1800
@@ -66,5 +69,19 @@ public struct RateLimit: Sendable, Equatable {
     public init(perMinute: Double, burst: Double) {
         self.perMinute = perMinute
         self.burst = burst
+    }
+}
+
+/// The PEM files of a TLS tracker: its certificate chain (leaf first) and the leaf's private key.
+public struct TrackerTLSFiles: Sendable, Equatable {
+    /// The certificate chain, PEM, the tracker's own certificate first.
+    public var certificateChainFile: String
+    /// The private key of that certificate, PEM (unencrypted).
+    public var privateKeyFile: String
+
+    /// TLS files.
+    public init(certificateChainFile: String, privateKeyFile: String) {
+        self.certificateChainFile = certificateChainFile
+        self.privateKeyFile = privateKeyFile
     }
 }

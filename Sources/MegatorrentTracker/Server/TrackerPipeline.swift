@@ -1,18 +1,19 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOWebSocket
 
-/// Builds the pipeline of each accepted connection: an idle timer, HTTP/1.1 with the WebSocket
-/// upgrader for `GET /`, and the router for the plain HTTP endpoints. After an upgrade the HTTP
-/// handlers are gone and the pipeline reads:
+/// Builds the pipeline of each accepted connection: TLS when configured, an idle timer, HTTP/1.1
+/// with the WebSocket upgrader for `GET /`, and the router for the plain HTTP endpoints. After an
+/// upgrade the HTTP handlers are gone and the pipeline reads:
 ///
-///     IdleStateHandler → WebSocketFrameDecoder/Encoder → WebSocketProtocolErrorHandler
+///     [NIOSSLServerHandler →] IdleStateHandler → WebSocketFrameDecoder/Encoder → WebSocketProtocolErrorHandler
 ///         → NIOWebSocketFrameAggregator → WebSocketConnectionHandler
 enum TrackerPipeline {
     private static let idleName = "megatorrent.idle"
 
-    /// Configures `channel`; counts it against the connection limit.
-    static func configure(_ channel: any Channel, core: TrackerCore) -> EventLoopFuture<Void> {
+    /// Configures `channel` (TLS first with `tls`); counts it against the connection limit.
+    static func configure(_ channel: any Channel, core: TrackerCore, tls: NIOSSLContext? = nil) -> EventLoopFuture<Void> {
         let admitted = core.connections.admit(channel)
         if !admitted { core.metrics.connectionRefused() }
         let configuration = core.configuration
@@ -29,7 +30,9 @@ enum TrackerPipeline {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     pipeline.removeHandler(name: idleName, promise: nil)
-                    try pipeline.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout), position: .first)
+                    let position: ChannelPipeline.SynchronousOperations.Position =
+                        (try? pipeline.handler(type: NIOSSLServerHandler.self)).map { .after($0) } ?? .first
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout), position: position)
                     try pipeline.addHandler(
                         NIOWebSocketFrameAggregator(
                             minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1024,
@@ -40,6 +43,9 @@ enum TrackerPipeline {
 
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            // The idle timer comes after TLS: a client that connects and never finishes the
+            // handshake is closed by it too.
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
             try pipeline.addHandler(IdleStateHandler(readTimeout: configuration.httpIdleTimeout), name: idleName)
             try pipeline.configureHTTPServerPipeline(
                 withServerUpgrade: (

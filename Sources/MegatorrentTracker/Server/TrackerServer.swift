@@ -4,6 +4,7 @@ import MegatorrentState
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The tracker: a WebSocket endpoint where authors publish manifests and subscribers receive them,
 /// and a BitTorrent HTTP tracker, on one port (docs/tracker.md).
@@ -43,12 +44,15 @@ public final class TrackerServer: Sendable {
         case alreadyStarted
         /// `shutdown` was called while `start` was binding.
         case shutDown
+        /// The TLS certificate chain or key could not be used; the reason in one line.
+        case tls(String)
 
         /// One line.
         public var description: String {
             switch self {
             case .alreadyStarted: "the tracker server was already started"
             case .shutDown: "the tracker server was shut down while starting"
+            case .tls(let reason): "TLS: \(reason)"
             }
         }
     }
@@ -70,6 +74,8 @@ public final class TrackerServer: Sendable {
     /// Starts listening on `host:port` (port 0 picks a free one: read ``port``), keeping
     /// manifests in `database`.
     public func start(host: String, port: Int, database: StateDatabase) async throws {
+        // Files first: a bad certificate or key fails here, before anything runs.
+        let tls = try configuration.tls.map(Self.makeTLSContext)
         try state.withLockedValue { state in
             guard case .idle = state else { throw StartError.alreadyStarted }
             state = .starting
@@ -91,7 +97,7 @@ public final class TrackerServer: Sendable {
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.writeBufferWaterMark, value: .init(low: pending / 2, high: pending))
                 .childChannelOption(.maxMessagesPerRead, value: 16)
-                .childChannelInitializer { channel in TrackerPipeline.configure(channel, core: core) }
+                .childChannelInitializer { channel in TrackerPipeline.configure(channel, core: core, tls: tls) }
                 .bind(host: host, port: port)
                 .get()
             let sweepEvery = TimeAmount.seconds(Int64(min(60, max(1, configuration.announceInterval / 10))))
@@ -117,6 +123,35 @@ public final class TrackerServer: Sendable {
                 if case .starting = state { state = .idle }
             }
             throw error
+        }
+    }
+
+    /// The server context of `files`, or ``StartError/tls(_:)`` saying which file is wrong and why.
+    private static func makeTLSContext(_ files: TrackerTLSFiles) throws -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(files.certificateChainFile)
+        } catch {
+            throw StartError.tls(
+                "cannot read the certificate chain \(files.certificateChainFile): \(ClientTLS.describeLoadError(error))")
+        }
+        guard !chain.isEmpty else { throw StartError.tls("no certificate in \(files.certificateChainFile)") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: files.privateKeyFile, format: .pem)
+        } catch {
+            throw StartError.tls("cannot read the private key \(files.privateKeyFile): \(ClientTLS.describeLoadError(error))")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            // BoringSSL checks that the key belongs to the first certificate.
+            throw StartError.tls(
+                "cannot use \(files.certificateChainFile) with \(files.privateKeyFile) (does the key match the first "
+                    + "certificate?): \(ClientTLS.describeLoadError(error))")
         }
     }
 
