@@ -99,7 +99,8 @@ let package = Package(
             name: "MegatorrentCABI",
             dependencies: [
                 "CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
-                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent",
+                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent", "MegatorrentSecureTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "MegatorrentCLI",

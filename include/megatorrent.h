@@ -16,8 +16,9 @@
  *  - Strings the library allocates are released with mt_string_free, and with nothing else.
  *  - Nothing throws or aborts across this boundary: bad input gives an error code.
  *
- * Thread safety: every function may be called from any thread. An mt_key is immutable once made
- * and may be shared by threads. mt_error_last() is per thread.
+ * Thread safety: every function may be called from any thread. An mt_key (and an mt_static_key) is
+ * immutable once made and may be shared by threads. mt_error_last() is per thread. The secure
+ * transport's handles say what may run concurrently on them.
  */
 #ifndef MEGATORRENT_H
 #define MEGATORRENT_H
@@ -62,8 +63,24 @@ typedef enum mt_error_code {
     MT_ETIMEDOUT = -8,
     /** What the network returned was refused (a forged DHT item, a manifest torrent that does not match). */
     MT_EREFUSED = -9,
-    /** The call does not fit the handle's state (no session attached, or one attached already). */
+    /** The call does not fit the handle's state (no session attached, or one attached already; a second
+     *  thread receiving or accepting on a handle while another waits). */
     MT_ESTATE = -10,
+    /**
+     * The secure handshake failed: the peer does not hold the static key the caller expected (it then
+     * closes without answering), speaks another protocol version, refused our key or our initiation
+     * (a replay), sent garbage, or closed the connection before the handshake finished.
+     */
+    MT_EHANDSHAKE = -11,
+    /**
+     * A secure connection could not be made (connection refused, host unreachable, name not resolved)
+     * or broke: reset, ended without the peer's close record (possibly cut by an attacker), or a
+     * record that did not authenticate. The socket is unusable; free it.
+     */
+    MT_ECONNECTION = -12,
+    /** The secure socket or listener was closed: by mt_secure_close / mt_secure_listener_close on this
+     *  side, or (for a send) by the peer's clean close. */
+    MT_ECLOSED = -13,
     /** Any other failure; see mt_error_last(). */
     MT_ERROR = -100
 } mt_error_code;
@@ -355,6 +372,169 @@ MT_EXTERN int mt_node_publish_dht(int *out_answers, mt_node *node, const mt_key 
  * MT_ESTATE without a session.
  */
 MT_EXTERN int mt_node_resolve_dht(char **out_json, mt_node *node, const char *channel, unsigned int timeout_ms);
+
+/* ---- Secure transport (Noise IK) ------------------------------------------------------------------ */
+
+/*
+ * Encrypted, mutually authenticated TCP connections: Noise_IK_25519_ChaChaPoly_BLAKE2s with
+ * fixed-size records (docs/transport.md is the wire contract). Each side has a static X25519 key
+ * pair (mt_static_key); the connecting side must know the listener's public key in advance, and the
+ * listener learns the connecting side's public key from the handshake (mt_secure_remote_static).
+ * Messages are byte strings of 0 to MT_SECURE_MAX_MESSAGE bytes, delivered whole and in order.
+ *
+ * Timeouts are in milliseconds. For mt_secure_receive and mt_secure_accept, 0 means "only what has
+ * arrived already" (a poll) and MT_TIMEOUT_INFINITE means no limit; a timeout never harms the
+ * handle: call again to keep waiting.
+ */
+
+/** The largest message mt_secure_send sends and mt_secure_receive accepts: 4 MiB. A peer sending a
+ *  larger one breaks the connection (MT_ECONNECTION). */
+#define MT_SECURE_MAX_MESSAGE ((size_t)4 << 20)
+
+/** A timeout of mt_secure_receive / mt_secure_accept that never expires. */
+#define MT_TIMEOUT_INFINITE 0xFFFFFFFFu
+
+/** The length of X25519 public keys (and of key files). */
+#define MT_STATIC_KEY_PUBLIC_LENGTH 32
+
+/**
+ * A node's static X25519 key pair for the secure transport (not a channel key: see mt_key).
+ * Immutable; safe to share between threads, and between any number of sockets and listeners, which
+ * keep their own reference (it may be freed while they live). Its secret is wiped on free.
+ */
+typedef struct mt_static_key mt_static_key;
+
+/** Makes a new random static key. Release it with mt_static_key_free. */
+MT_EXTERN int mt_static_key_generate(mt_static_key **out);
+
+/**
+ * Loads a static key file (the 32-byte X25519 private key, as the CLI's node.key) under the key-file
+ * rules of mt_key_load: MT_ENOTFOUND, MT_EPERMISSIONS (readable by group or others), MT_ECORRUPT (not
+ * 32 bytes, not a regular file) or MT_EOS.
+ */
+MT_EXTERN int mt_static_key_load(mt_static_key **out, const char *path);
+
+/**
+ * Writes `key` to `path` atomically with mode 0600. Unless `overwrite` is non-zero, an existing file
+ * is kept and MT_EEXISTS returned.
+ */
+MT_EXTERN int mt_static_key_save(const mt_static_key *key, const char *path, int overwrite);
+
+/** Copies the key's 32-byte public key (what peers must know to connect to it) into `out`. */
+MT_EXTERN int mt_static_key_public(uint8_t out[32], const mt_static_key *key);
+
+/** Releases a static key and wipes its secret. NULL is a no-op. */
+MT_EXTERN void mt_static_key_free(mt_static_key *key);
+
+/**
+ * A secure connection, made by mt_secure_connect or mt_secure_accept and released by
+ * mt_secure_free.
+ *
+ * Threads: mt_secure_send may be called from several threads at once (each message goes out whole)
+ * and alongside a receive; only one thread may wait in mt_secure_receive at a time (another gets
+ * MT_ESTATE). mt_secure_close may be called from any thread, also to wake a thread blocked in
+ * mt_secure_receive (which then returns MT_ECLOSED). mt_secure_free must be called once, after every
+ * other call on the socket has returned.
+ */
+typedef struct mt_secure_socket mt_secure_socket;
+
+/**
+ * Connects to `host:port` (a name or an IPv4/IPv6 address), runs the handshake as initiator with
+ * `local`, and succeeds only if the peer proves it holds the private key of `remote_static` (32
+ * bytes). `timeout_ms` bounds the TCP connect and then the handshake, each (0: 10 s). Blocks the
+ * calling thread. On MT_OK `*out` is a socket to release with mt_secure_free.
+ *
+ * Errors: MT_EINVAL (NULL argument, port 0), MT_ECONNECTION (refused, unreachable, unresolved),
+ * MT_ETIMEDOUT, MT_EHANDSHAKE (the peer holds another key, speaks another version, refused us).
+ */
+MT_EXTERN int mt_secure_connect(
+    mt_secure_socket **out, const char *host, uint16_t port, const mt_static_key *local,
+    const uint8_t remote_static[32], unsigned int timeout_ms);
+
+/**
+ * Sends one message of `len` bytes (0 to MT_SECURE_MAX_MESSAGE; `data` may be NULL when `len` is 0).
+ * Returns once the message was handed to the network. `data` is read during the call only.
+ *
+ * Errors: MT_EINVAL (NULL socket, NULL data with len > 0, len over MT_SECURE_MAX_MESSAGE), MT_ECLOSED
+ * (closed by this side or cleanly by the peer), MT_ECONNECTION (the connection broke).
+ */
+MT_EXTERN int mt_secure_send(mt_secure_socket *sock, const void *data, size_t len);
+
+/**
+ * Receives the next message, waiting up to `timeout_ms` (0: poll; MT_TIMEOUT_INFINITE: no limit).
+ *
+ * - MT_OK with `*out_data` a library buffer of `*out_len` bytes, to release with mt_buffer_free. An
+ *   empty message gives a non-NULL buffer and a length of 0.
+ * - MT_OK with `*out_data` NULL and `*out_len` 0: the peer closed cleanly (end of stream); every
+ *   later call says the same.
+ * - MT_ETIMEDOUT: nothing arrived in time. The connection is unharmed and no message is lost.
+ * - MT_ECONNECTION: the connection broke (reset, or ended without the peer's close record: the
+ *   stream may have been cut short). MT_ECLOSED: this side closed the socket.
+ * - MT_ESTATE: another thread is waiting in mt_secure_receive on this socket. MT_EINVAL: NULL argument.
+ */
+MT_EXTERN int mt_secure_receive(void **out_data, size_t *out_len, mt_secure_socket *sock, unsigned int timeout_ms);
+
+/** Releases a buffer returned by mt_secure_receive. NULL is a no-op. */
+MT_EXTERN void mt_buffer_free(void *buffer);
+
+/** Copies the peer's static public key (32 bytes), authenticated by the handshake, into `out`. */
+MT_EXTERN int mt_secure_remote_static(uint8_t out[32], const mt_secure_socket *sock);
+
+/**
+ * Closes the connection cleanly: sends the close record (the peer's receive then reports end of
+ * stream) and closes TCP. Waits until the connection is closed. Later sends and receives return
+ * MT_ECLOSED; a thread blocked in mt_secure_receive wakes with MT_ECLOSED. Closing again is MT_OK.
+ * MT_EINVAL for NULL.
+ */
+MT_EXTERN int mt_secure_close(mt_secure_socket *sock);
+
+/** Closes the socket (as mt_secure_close) if it is open and releases it. NULL is a no-op. */
+MT_EXTERN void mt_secure_free(mt_secure_socket *sock);
+
+/**
+ * A listening socket that accepts secure connections, made by mt_secure_listen and released by
+ * mt_secure_listener_free. Each incoming connection runs the handshake as responder in the
+ * background (at most 10 s); mt_secure_accept returns only connections whose handshake finished.
+ * Up to 256 finished connections wait to be accepted; more are closed.
+ *
+ * Threads: only one thread may wait in mt_secure_accept at a time (another gets MT_ESTATE).
+ * mt_secure_listener_port and mt_secure_listener_close may be called from any thread (close also
+ * wakes a thread blocked in mt_secure_accept). mt_secure_listener_free must be called once, after
+ * every other call on the listener has returned. Accepted sockets are independent of the listener
+ * and may outlive it.
+ */
+typedef struct mt_secure_listener mt_secure_listener;
+
+/**
+ * Listens on `host:port` (an address such as "127.0.0.1", "0.0.0.0" or "::"; port 0 picks a free
+ * port, see mt_secure_listener_port) as the holder of `local`. Release with mt_secure_listener_free.
+ * Errors: MT_EINVAL (NULL argument), MT_EOS (the address cannot be bound: in use, not local).
+ */
+MT_EXTERN int mt_secure_listen(mt_secure_listener **out, const char *host, uint16_t port, const mt_static_key *local);
+
+/** The port the listener is bound to (useful after asking for port 0). */
+MT_EXTERN int mt_secure_listener_port(uint16_t *out_port, const mt_secure_listener *listener);
+
+/**
+ * Takes the next connection whose handshake finished, waiting up to `timeout_ms` (0: poll;
+ * MT_TIMEOUT_INFINITE: no limit). On MT_OK `*out` is a socket to release with mt_secure_free; its
+ * peer's static key is given by mt_secure_remote_static (close it if you do not know that peer).
+ * Errors: MT_ETIMEDOUT (the listener is unharmed), MT_ECLOSED (the listener was closed), MT_ESTATE
+ * (another thread is accepting), MT_EINVAL.
+ */
+MT_EXTERN int mt_secure_accept(mt_secure_socket **out, mt_secure_listener *listener, unsigned int timeout_ms);
+
+/**
+ * Stops listening: no new connection is taken, and a thread blocked in mt_secure_accept wakes with
+ * MT_ECLOSED. Sockets accepted before stay open. Closing again is MT_OK. MT_EINVAL for NULL.
+ */
+MT_EXTERN int mt_secure_listener_close(mt_secure_listener *listener);
+
+/**
+ * Closes the listener (as mt_secure_listener_close), closes the finished connections nobody accepted,
+ * and releases it. NULL is a no-op.
+ */
+MT_EXTERN void mt_secure_listener_free(mt_secure_listener *listener);
 
 #ifdef __cplusplus
 }
