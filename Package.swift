@@ -45,12 +45,17 @@ let package = Package(
         .target(name: "MegatorrentBencode"),
         .target(name: "MegatorrentWire"),
 
+        // Anonymity: the SOCKS5 client (a pure state machine and its SwiftNIO handler).
+        .target(
+            name: "MegatorrentProxy",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+
         // Secure transport: Noise IK (pure code), then its SwiftNIO sockets.
         .target(name: "MegatorrentNoise", dependencies: ["MegatorrentCrypto"]),
         .target(
             name: "MegatorrentSecureTransport",
             dependencies: [
-                "MegatorrentNoise", "MegatorrentCrypto",
+                "MegatorrentNoise", "MegatorrentCrypto", "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
 
@@ -63,6 +68,7 @@ let package = Package(
             name: "MegatorrentTracker",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentState", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentCrypto",
+                "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
@@ -104,7 +110,7 @@ let package = Package(
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
                 "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
-                "MegatorrentDHT", "MegatorrentGossip",
+                "MegatorrentDHT", "MegatorrentGossip", "MegatorrentProxy", "MegatorrentSecureTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -122,12 +128,20 @@ let package = Package(
             name: "MegatorrentFuzz",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
-                "MegatorrentCrypto", "MegatorrentWire", "CFuzzerDriver",
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentProxy", "CFuzzerDriver",
             ],
             path: "fuzz/Sources"),
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
+        .testTarget(
+            name: "MegatorrentProxyTests",
+            dependencies: [
+                "MegatorrentProxy", "MegatorrentSecureTransport", "MegatorrentTracker", "MegatorrentCrypto", "MegatorrentManifest",
+                "MegatorrentTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "MegatorrentNoiseTests", dependencies: ["MegatorrentNoise", "MegatorrentCrypto"]),
         .testTarget(
             name: "MegatorrentSecureTransportTests",

@@ -1,3 +1,4 @@
+import MegatorrentProxy
 import NIOCore
 
 /// Settings of a ``TrackerClient``.
@@ -18,6 +19,9 @@ public struct TrackerClientConfiguration: Sendable {
     public var maxFrameSize = TrackerCodec.maxMessageBytes
     /// Manifests buffered per subscription stream when its reader is slow; the newest are kept.
     public var streamBufferSize = 16
+    /// A SOCKS5 proxy for the connection to the tracker (nil: connect directly). The tracker's host
+    /// name is then resolved by the proxy, never here, and the WebSocket upgrade runs over the tunnel.
+    public var proxy: ProxyConfiguration? = nil
 
     /// The defaults.
     public init() {}

@@ -37,6 +37,7 @@ final class TrackerConnection: Sendable {
         var closed = false
         var task: Task<Void, Never>?
         var connections = 0
+        var lastError: String?
     }
 
     init(
@@ -68,6 +69,9 @@ final class TrackerConnection: Sendable {
     /// How many times a WebSocket to the tracker was opened.
     var connectionCount: Int { state.withLockedValue { $0.connections } }
 
+    /// Why the last connection attempt failed (nil after a success).
+    var lastConnectionError: String? { state.withLockedValue { $0.lastError } }
+
     /// Closes the socket, stops reconnecting, and fails what waits with `.closed`.
     func close() async {
         let (task, channel, waiters, replies) = state.withLockedValue { state in
@@ -94,7 +98,7 @@ final class TrackerConnection: Sendable {
             do {
                 let channel = try await WebSocketDialer.connect(
                     to: endpoint, group: group, maxFrameSize: configuration.maxFrameSize,
-                    timeout: configuration.connectTimeout
+                    timeout: configuration.connectTimeout, proxy: configuration.proxy
                 ) { channel in
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(
@@ -108,6 +112,7 @@ final class TrackerConnection: Sendable {
                     try pipeline.addHandler(ClientFrameHandler(connection: self))
                 }
                 attempt = 0
+                state.withLockedValue { $0.lastError = nil }
                 if becomeConnected(channel) {
                     logger.debug("connected to tracker")
                     try? await channel.closeFuture.get()
@@ -117,6 +122,7 @@ final class TrackerConnection: Sendable {
                 becomeDisconnected(channel)
             } catch {
                 logger.debug("cannot connect to tracker", metadata: ["error": "\(error)"])
+                state.withLockedValue { $0.lastError = "\(error)" }
             }
             guard !isClosed, !Task.isCancelled else { break }
             let delay = configuration.backoff.delay(attempt: attempt)
