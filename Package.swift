@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "MegatorrentGossip",
             dependencies: [
-                "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentManifest",
+                "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 

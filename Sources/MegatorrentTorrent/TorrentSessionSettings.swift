@@ -89,29 +89,25 @@ public struct TorrentSessionSettings: Sendable, Hashable {
         }
         settings.i2p_port = Int32(clamping: i2pSAM?.port ?? 0)
 
-        // Every string lives in one buffer, NUL-separated, for the duration of the call.
         let strings = try [
             (listenInterfaces, "listenInterfaces"), (dhtBootstrapNodes, "dhtBootstrapNodes"), (proxy?.host ?? "", "proxy.host"),
             (proxy?.credentials?.username ?? "", "proxy.username"), (proxy?.credentials?.password ?? "", "proxy.password"),
             (i2pSAM?.host ?? "", "i2pSAM.host"),
         ].map { (value, name) throws(TorrentError) in try Self.cString(value, name) }
-        let storage = strings.flatMap { $0 }
-        return try storage.withUnsafeBufferPointer { (buffer) throws(TorrentError) -> R in
-            var offsets: [Int] = []
-            var offset = 0
-            for string in strings {
-                offsets.append(offset)
-                offset += string.count
-            }
-            let base = buffer.baseAddress!
-            settings.listen_interfaces = base + offsets[0]
-            settings.dht_bootstrap_nodes = base + offsets[1]
-            settings.proxy_hostname = base + offsets[2]
-            settings.proxy_username = base + offsets[3]
-            settings.proxy_password = base + offsets[4]
-            settings.i2p_hostname = base + offsets[5]
-            return try body(&settings)
+        // Each string is copied into its own allocation that lives until `body` returns.
+        let pointers = strings.map { string -> UnsafeMutablePointer<CChar> in
+            let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: string.count)
+            pointer.initialize(from: string, count: string.count)
+            return pointer
         }
+        defer { for pointer in pointers { pointer.deallocate() } }
+        settings.listen_interfaces = UnsafePointer(pointers[0])
+        settings.dht_bootstrap_nodes = UnsafePointer(pointers[1])
+        settings.proxy_hostname = UnsafePointer(pointers[2])
+        settings.proxy_username = UnsafePointer(pointers[3])
+        settings.proxy_password = UnsafePointer(pointers[4])
+        settings.i2p_hostname = UnsafePointer(pointers[5])
+        return try body(&settings)
     }
 
     private static func tristate(_ value: Bool?) -> Int32 {

@@ -232,7 +232,8 @@ lt::settings_pack make_pack(const mtlt_session_settings &s)
         pack.set_str(lt::settings_pack::i2p_hostname, text(s.i2p_hostname));
         pack.set_int(lt::settings_pack::i2p_port, s.i2p_port);
     }
-    pack.set_bool(lt::settings_pack::allow_i2p_mixed, s.allow_i2p_mixed != 0);
+    if (s.allow_i2p_mixed == 1)
+        pack.set_bool(lt::settings_pack::allow_i2p_mixed, true);
     if (s.safe_mode == 1)
     {
         // validate() refused DHT, LSD, UPnP, NAT-PMP and bootstrap names; uTP is the remaining UDP.

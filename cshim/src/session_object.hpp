@@ -69,8 +69,6 @@ struct mtlt_session
 {
     std::unique_ptr<lt::session> owned;
     lt::session_handle *handle = nullptr;
-    // Safe mode (mtlt_session_settings.safe_mode): udp:// trackers are dropped from added torrents.
-    bool safe_mode = false;
 
     // Alerts waiting for the next pop: the start-up listen alerts (owned) or the forwarded ones (host).
     std::mutex queue_mutex;
@@ -93,6 +91,9 @@ struct mtlt_session
     // alert, which comes after the removed one). Unused in owned mode, where every torrent is ours.
     std::mutex torrents_mutex;
     std::map<lt::sha1_hash, bool> torrents;
+
+    // Safe mode (mtlt_session_settings.safe_mode): udp:// trackers are dropped from added torrents.
+    bool safe_mode = false;
 
     // Whether alerts of the torrent `key` are kept (always in owned mode). Never throws.
     bool keeps_torrent(lt::sha1_hash const &key) noexcept

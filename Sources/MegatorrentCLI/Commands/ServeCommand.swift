@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     var db: String?
 
     @OptionGroup var peerNetwork: PeerNetworkOptions
+    @OptionGroup var anonymity: AnonymityOptions
 
     @OptionGroup var global: GlobalOptions
 
@@ -49,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         if peerNetwork.isEnabled {
             var configuration = GossipConfiguration()
             configuration.isRelay = true
+            configuration.proxy = try anonymity.proxy
             let node = GossipNode(
                 staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: TrackerGossipBackend(server: server),
                 configuration: configuration)
