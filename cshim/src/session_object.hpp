@@ -92,9 +92,6 @@ struct mtlt_session
     std::mutex torrents_mutex;
     std::map<lt::sha1_hash, bool> torrents;
 
-    // Safe mode (mtlt_session_settings.safe_mode): udp:// trackers are dropped from added torrents.
-    bool safe_mode = false;
-
     // Whether alerts of the torrent `key` are kept (always in owned mode). Never throws.
     bool keeps_torrent(lt::sha1_hash const &key) noexcept
     {
