@@ -46,12 +46,17 @@ let package = Package(
         .target(name: "MegatorrentBencode"),
         .target(name: "MegatorrentWire"),
 
+        // Anonymity: the SOCKS5 client (a pure state machine and its SwiftNIO handler).
+        .target(
+            name: "MegatorrentProxy",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+
         // Secure transport: Noise IK (pure code), then its SwiftNIO sockets.
         .target(name: "MegatorrentNoise", dependencies: ["MegatorrentCrypto"]),
         .target(
             name: "MegatorrentSecureTransport",
             dependencies: [
-                "MegatorrentNoise", "MegatorrentCrypto",
+                "MegatorrentNoise", "MegatorrentCrypto", "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
 
@@ -64,6 +69,7 @@ let package = Package(
             name: "MegatorrentTracker",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentState", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentCrypto",
+                "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
@@ -82,7 +88,7 @@ let package = Package(
         .target(
             name: "MegatorrentGossip",
             dependencies: [
-                "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentManifest",
+                "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
@@ -107,7 +113,7 @@ let package = Package(
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
                 "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
-                "MegatorrentDHT", "MegatorrentGossip",
+                "MegatorrentDHT", "MegatorrentGossip", "MegatorrentProxy", "MegatorrentSecureTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -125,12 +131,20 @@ let package = Package(
             name: "MegatorrentFuzz",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
-                "MegatorrentCrypto", "MegatorrentWire", "CFuzzerDriver",
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentProxy", "CFuzzerDriver",
             ],
             path: "fuzz/Sources"),
 
         .testTarget(name: "MegatorrentCryptoTests", dependencies: ["MegatorrentCrypto"], exclude: []),
         .testTarget(name: "MegatorrentJSONTests", dependencies: ["MegatorrentJSON"]),
+        .testTarget(
+            name: "MegatorrentProxyTests",
+            dependencies: [
+                "MegatorrentProxy", "MegatorrentSecureTransport", "MegatorrentTracker", "MegatorrentCrypto", "MegatorrentManifest",
+                "MegatorrentTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .testTarget(name: "MegatorrentNoiseTests", dependencies: ["MegatorrentNoise", "MegatorrentCrypto"]),
         .testTarget(
             name: "MegatorrentSecureTransportTests",

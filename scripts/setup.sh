@@ -7,8 +7,9 @@ APT_PACKAGES=(
   libtorrent-rasterbar-dev libboost-system-dev libssl-dev libsqlite3-dev
   cmake pkg-config make gcc g++ libasan8 libubsan1 python3-pip python3-libtorrent
   openssl ca-certificates
+  dante-server tcpdump iproute2
 )
-PIP_PACKAGES=(pynacl rfc8785 pytest websockets noiseprotocol)
+PIP_PACKAGES=(pynacl rfc8785 pytest websockets noiseprotocol pproxy)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -22,7 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-if ! "$PYTHON" -c 'import nacl, rfc8785, pytest, websockets, noise.connection' 2>/dev/null; then
+if ! "$PYTHON" -c 'import nacl, rfc8785, pytest, websockets, noise.connection, pproxy' 2>/dev/null; then
   echo "setup: installing Python packages ${PIP_PACKAGES[*]}" >&2
   "$PYTHON" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" \
     || "$PYTHON" -m pip install -q --disable-pip-version-check --break-system-packages "${PIP_PACKAGES[@]}"

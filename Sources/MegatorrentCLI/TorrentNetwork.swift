@@ -6,13 +6,14 @@ struct TorrentNetworkOptions: ParsableArguments {
     @Option(name: .customLong("torrent-listen"), help: "Where libtorrent listens for peers, HOST:PORT (port 0: any free one).")
     var torrentListen = "0.0.0.0:6881"
 
-    /// A session for torrent traffic (the DHT stays off here; peers come from trackers).
-    func makeSession() throws -> TorrentSession {
+    /// A session for torrent traffic (the DHT stays off here; peers come from trackers), through the
+    /// proxy and in safe mode when `anonymity` says so.
+    func makeSession(_ anonymity: AnonymityOptions) throws -> TorrentSession {
         var settings = TorrentSessionSettings()
         settings.listenInterfaces = torrentListen
         // Peers on one host (loopback, NAT) share an address; tell them apart by port.
         settings.allowMultipleConnectionsPerIP = true
-        return try TorrentSession(settings: settings)
+        return try TorrentSession(settings: try anonymity.apply(to: settings))
     }
 }
 

@@ -1,3 +1,5 @@
+import MegatorrentProxy
+
 /// Bounds and penalties of a gossip node (docs/wire.md, "Penalties and limits").
 public struct GossipConfiguration: Sendable, Equatable {
     /// Most connected peers; more are refused with GOODBYE busy.
@@ -20,6 +22,9 @@ public struct GossipConfiguration: Sendable, Equatable {
     public var listenPort: UInt16 = 0
     /// Whether this node wants every manifest its peers accept (a tracker or hub).
     public var isRelay = false
+    /// A SOCKS5 proxy for the connections this node makes (`connect`): the peer's host name is
+    /// resolved by the proxy. nil: connect directly.
+    public var proxy: ProxyConfiguration? = nil
 
     /// The defaults.
     public init() {}

@@ -85,7 +85,8 @@ public final class GossipNode: Sendable {
     /// Connects to the node at `host:port` holding `remoteStatic`, completes the handshake and runs the connection in
     /// the background. Throws `SecureTransportError` when the handshake fails (a wrong key among others).
     public func connect(host: String, port: Int, remoteStatic: [UInt8]) async throws {
-        let socket = try await SecureSocket.connect(host: host, port: port, localStatic: staticKey, remoteStatic: remoteStatic)
+        let socket = try await SecureSocket.connect(
+            host: host, port: port, localStatic: staticKey, remoteStatic: remoteStatic, proxy: configuration.proxy)
         spawn { [self] in await run(socket) }
     }
 

@@ -1,5 +1,6 @@
 import MegatorrentCrypto
 import MegatorrentNoise
+import MegatorrentProxy
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -43,10 +44,16 @@ public final class SecureSocket: Sendable {
     /// Connects to `host:port`, runs the handshake as initiator expecting the responder to hold
     /// `remoteStatic`, and returns the socket once the handshake finished. Throws
     /// `SecureTransportError` (`.handshakeFailed(.decryptionFailed)` when the peer holds another
-    /// key or speaks another version; `.handshakeTimeout`; `.connectionFailed`).
+    /// key or speaks another version; `.handshakeTimeout`; `.connectionFailed`; `.proxyFailed`).
+    ///
+    /// With `proxy`, the TCP connection goes through that SOCKS5 proxy: `host` is sent to it as is
+    /// (a name is resolved by the proxy, never here), and the handshake starts once the tunnel is open.
+    /// `configuration.handshakeTimeout` then bounds the proxy connect, the SOCKS5 exchange and the
+    /// handshake, each on its own.
     public static func connect(
         host: String, port: Int, localStatic: X25519.PrivateKey, remoteStatic: [UInt8],
         configuration: SecureTransportConfiguration = SecureTransportConfiguration(),
+        proxy: ProxyConfiguration? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SecureSocket {
         let handshake: InitiatorHandshake
@@ -57,20 +64,25 @@ public final class SecureSocket: Sendable {
         let eventLoop = group.next()
         let outcome = eventLoop.makePromise(of: HandshakeOutcome.self)
         let inbox = Inbox(highWatermark: configuration.receiveBufferMessages)
+        let install: @Sendable (any Channel) throws -> Void = { channel in
+            try addHandlers(
+                to: channel, side: .initiator(sendableHandshake.value, remoteStatic: remoteStatic), configuration: configuration,
+                inbox: inbox, outcome: outcome)
+        }
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: eventLoop)
-                .connectTimeout(configuration.handshakeTimeout)
-                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-                .channelOption(ChannelOptions.recvAllocator, value: receiveAllocator)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try addHandlers(
-                            to: channel, side: .initiator(sendableHandshake.value, remoteStatic: remoteStatic), configuration: configuration,
-                            inbox: inbox, outcome: outcome)
-                    }
-                }
-                .connect(host: host, port: port).get()
+            if let proxy {
+                channel = try await SOCKS5Connector.connect(
+                    through: proxy, to: host, port: port, timeout: configuration.handshakeTimeout, group: eventLoop,
+                    install: install)
+            } else {
+                channel = try await ClientBootstrap(group: eventLoop)
+                    .connectTimeout(configuration.handshakeTimeout)
+                    .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(ChannelOptions.recvAllocator, value: receiveAllocator)
+                    .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try install(channel) } }
+                    .connect(host: host, port: port).get()
+            }
         } catch {
             outcome.fail(SecureTransportError.from(error))
             throw SecureTransportError.from(error)

@@ -1,4 +1,5 @@
 import MegatorrentNoise
+import MegatorrentProxy
 
 /// Why a secure connection failed or closed. Every error closes the connection.
 public enum SecureTransportError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -30,6 +31,8 @@ public enum SecureTransportError: Error, Equatable, Sendable, CustomStringConver
     case messageTooLarge(Int)
     /// The socket itself failed (connection reset, refused, …), as the system said.
     case connectionFailed(String)
+    /// The SOCKS5 proxy could not be reached or did not open the tunnel (the reply code is in it).
+    case proxyFailed(SOCKS5Error)
 
     /// One clear line.
     public var description: String {
@@ -47,6 +50,7 @@ public enum SecureTransportError: Error, Equatable, Sendable, CustomStringConver
         case .concurrentReceive: "receive() called while another receive() is waiting"
         case let .messageTooLarge(length): "message of \(length) bytes is over the limit"
         case let .connectionFailed(why): "connection failed: \(why)"
+        case let .proxyFailed(error): "\(error)"
         }
     }
 }
@@ -56,6 +60,7 @@ extension SecureTransportError {
     static func from(_ error: any Error) -> SecureTransportError {
         if let error = error as? SecureTransportError { return error }
         if let error = error as? NoiseError { return .recordFailed(error) }
+        if let error = error as? SOCKS5Error { return .proxyFailed(error) }
         return .connectionFailed("\(error)")
     }
 }

@@ -1,6 +1,7 @@
 import MegatorrentBencode
 import MegatorrentJSON
 import MegatorrentManifest
+import MegatorrentProxy
 import MegatorrentTracker
 import MegatorrentWire
 
@@ -29,6 +30,11 @@ enum FuzzTarget: String, CaseIterable {
     /// The peer wire protocol's message codec (docs/wire.md): a decoded message re-encodes to the same bytes (the
     /// layout has one encoding per message), except unknown types, which keep only their type byte.
     case wire
+    /// SOCKS5 replies read by the client state machine (docs/anonymity.md): the first byte picks
+    /// credentials or none and where the input is cut in two deliveries; the rest is the proxy's
+    /// bytes. Nothing traps, an open tunnel hands back exactly the bytes after the reply, and the
+    /// outcome does not depend on how the bytes were split.
+    case socks5
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -67,6 +73,8 @@ enum FuzzTarget: String, CaseIterable {
             } else {
                 precondition(encoded == input, "one encoding per wire message")
             }
+        case .socks5:
+            SOCKS5Fuzz.run(Array(data))
         }
     }
 }

@@ -44,12 +44,14 @@ struct PublishCommand: AsyncParsableCommand {
     var manifest: String
 
     @OptionGroup var dhtNetwork: DHTNetworkOptions
+    @OptionGroup var anonymity: AnonymityOptions
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard !trackers.isEmpty || dht else { throw ValidationError("give at least one destination: --tracker URL or --dht") }
         guard !dht || key != nil else { throw ValidationError("--dht needs --key: the channel key signs the DHT pointer") }
+        try anonymity.refuseDHT(dht)
     }
 
     func run() async throws {
@@ -82,7 +84,7 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     private func publish(_ signed: SignedManifest, to tracker: String) async throws -> PublishReceipt {
-        var configuration = TrackerClientConfiguration()
+        var configuration = try anonymity.trackerConfiguration()
         configuration.requestTimeout = .milliseconds(Int64(timeout * 1000))
         configuration.connectTimeout = configuration.requestTimeout
         configuration.trustRootsFile = trackerCA

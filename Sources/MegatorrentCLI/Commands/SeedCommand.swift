@@ -16,6 +16,7 @@ struct SeedCommand: AsyncParsableCommand {
     var trackers: [String] = []
 
     @OptionGroup var network: TorrentNetworkOptions
+    @OptionGroup var anonymity: AnonymityOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -25,7 +26,7 @@ struct SeedCommand: AsyncParsableCommand {
             throw CLIFailure("\(file) is not a file")
         }
         let created = try Torrents.createTorrent(file: url.path, trackers: trackers)
-        let session = try network.makeSession()
+        let session = try network.makeSession(anonymity)
         let infoHash = try await session.torrents.add(
             torrentFile: created.bytes, savePath: url.deletingLastPathComponent().path, seedMode: true)
         let magnet = MagnetText.make(infoHash: infoHash, name: url.lastPathComponent, trackers: trackers)

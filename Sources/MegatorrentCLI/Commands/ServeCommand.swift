@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsKey: String?
 
     @OptionGroup var peerNetwork: PeerNetworkOptions
+    @OptionGroup var anonymity: AnonymityOptions
 
     @OptionGroup var global: GlobalOptions
 
@@ -66,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         if peerNetwork.isEnabled {
             var configuration = GossipConfiguration()
             configuration.isRelay = true
+            configuration.proxy = try anonymity.proxy
             let node = GossipNode(
                 staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: TrackerGossipBackend(server: server),
                 configuration: configuration)

@@ -53,6 +53,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     @OptionGroup var dhtNetwork: DHTNetworkOptions
 
     @OptionGroup var peerNetwork: PeerNetworkOptions
+    @OptionGroup var anonymity: AnonymityOptions
 
     @OptionGroup var global: GlobalOptions
 
@@ -60,6 +61,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         guard !trackers.isEmpty || dht || !peerNetwork.peers.isEmpty else {
             throw ValidationError("give at least one source: --tracker URL, --dht or --peer HOST:PORT:KEY")
         }
+        try anonymity.refuseDHT(dht)
     }
 
     private enum Signal: Sendable {
@@ -73,9 +75,9 @@ struct SubscribeCommand: AsyncParsableCommand {
         let engine = SubscriptionEngine(database: try StateDatabase(directory: global.stateDirectory))
         try await engine.follow(channel)
         let endpoints = try trackers.map { url throws -> (String, TrackerEndpoint) in (url, try TrackerEndpoint(url: url)) }
-        var clientConfiguration = TrackerClientConfiguration()
-        clientConfiguration.trustRootsFile = trackerCA
-        let clients = endpoints.map { ($0.0, TrackerClient(endpoint: $0.1, configuration: clientConfiguration)) }
+        var trackerConfiguration = try anonymity.trackerConfiguration()
+        trackerConfiguration.trustRootsFile = trackerCA
+        let clients = endpoints.map { ($0.0, TrackerClient(endpoint: $0.1, configuration: trackerConfiguration)) }
         // With --dht one session is the DHT node, the manifest seeder and the downloader.
         let node = dht ? try await dhtNetwork.start(stateDirectory: global.stateDirectory) : nil
         let service = node.map { node in
@@ -87,12 +89,16 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return Downloads(session: try node?.session ?? network.makeSession(), folder: folder, json: global.json)
+            return Downloads(session: try node?.session ?? network.makeSession(anonymity), folder: folder, json: global.json)
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
         if peerNetwork.isEnabled {
-            let node = GossipNode(staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine))
+            var configuration = GossipConfiguration()
+            configuration.proxy = try anonymity.proxy
+            let node = GossipNode(
+                staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine),
+                configuration: configuration)
             let relay = await node.relayUpdates(of: engine)
             let (_, connector) = try await peerNetwork.start(node)
             gossip = (node, connector, relay)
@@ -156,7 +162,12 @@ struct SubscribeCommand: AsyncParsableCommand {
                     break loop
                 }
             case .stop:
-                if once { failure = CLIFailure("no manifest for channel \(channel.hex) arrived within \(Int(timeout ?? 30)) s") }
+                if once {
+                    // Say why a tracker was never reached (a SOCKS5 refusal with its reply code, …).
+                    let reasons = clients.compactMap { url, client in client.lastConnectionError.map { "\(url): \($0)" } }
+                    let why = reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))"
+                    failure = CLIFailure("no manifest for channel \(channel.hex) arrived within \(Int(timeout ?? 30)) s\(why)")
+                }
                 break loop
             default:
                 continue

@@ -69,6 +69,10 @@ public final class TrackerClient: Sendable {
     /// Whether a WebSocket to the tracker is open now.
     public var isConnected: Bool { connections.contains { $0.isConnected } }
 
+    /// Why the last attempt to connect failed (a SOCKS5 refusal with its reply code, a refused TCP
+    /// connect, …); nil while connected or before the first failure.
+    public var lastConnectionError: String? { connections.lazy.compactMap(\.lastConnectionError).first }
+
     /// How many times a WebSocket to the tracker was opened (1 until a reconnect).
     public var connectionCount: Int { connections.reduce(0) { $0 + $1.connectionCount } }
 

@@ -1,3 +1,4 @@
+import MegatorrentProxy
 import NIOCore
 
 /// Settings of a ``TrackerClient``.
@@ -22,6 +23,9 @@ public struct TrackerClientConfiguration: Sendable {
     /// (a private tracker's CA, or a test's). The tracker's certificate is always verified, and
     /// must name the URL's host.
     public var trustRootsFile: String?
+    /// A SOCKS5 proxy for the connection to the tracker (nil: connect directly). The tracker's host
+    /// name is then resolved by the proxy, never here, and the WebSocket upgrade runs over the tunnel.
+    public var proxy: ProxyConfiguration? = nil
 
     /// The defaults.
     public init() {}

@@ -43,6 +43,7 @@ final class TrackerConnection: Sendable {
         /// Why the last attempt failed in TLS (until one succeeds): waiting for a socket fails
         /// with it at once rather than at the timeout.
         var tlsFailure: TrackerClientError?
+        var lastError: String?
     }
 
     init(
@@ -74,6 +75,9 @@ final class TrackerConnection: Sendable {
 
     /// How many times a WebSocket to the tracker was opened.
     var connectionCount: Int { state.withLockedValue { $0.connections } }
+
+    /// Why the last connection attempt failed (nil after a success).
+    var lastConnectionError: String? { state.withLockedValue { $0.lastError } }
 
     /// Closes the socket, stops reconnecting, and fails what waits with `.closed`.
     func close() async {
@@ -111,7 +115,7 @@ final class TrackerConnection: Sendable {
             do {
                 let channel = try await WebSocketDialer.connect(
                     to: endpoint, tls: context, group: group, maxFrameSize: configuration.maxFrameSize,
-                    timeout: configuration.connectTimeout
+                    timeout: configuration.connectTimeout, proxy: configuration.proxy
                 ) { channel in
                     let pipeline = channel.pipeline.syncOperations
                     // Behind TLS when there is TLS: it times the WebSocket's traffic.
@@ -129,6 +133,7 @@ final class TrackerConnection: Sendable {
                 }
                 attempt = 0
                 lastTLSFailure = nil
+                state.withLockedValue { $0.lastError = nil }
                 if becomeConnected(channel) {
                     logger.debug("connected to tracker")
                     try? await channel.closeFuture.get()
@@ -148,6 +153,7 @@ final class TrackerConnection: Sendable {
                 } else {
                     logger.debug("cannot connect to tracker", metadata: ["error": "\(error)"])
                 }
+                state.withLockedValue { $0.lastError = "\(error)" }
             }
             guard !isClosed, !Task.isCancelled else { break }
             let delay = configuration.backoff.delay(attempt: attempt)
