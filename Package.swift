@@ -84,6 +84,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
+        // Encrypted blobs: the format, the store, ingest and reassembly, serving and the downloader.
+        .target(
+            name: "MegatorrentBlobs",
+            dependencies: ["MegatorrentCrypto", "MegatorrentWire", "MegatorrentSecureTransport"]),
+
         // A node: the sources wired to the engine, and the duties that keep channels reachable.
         .target(
             name: "MegatorrentNode",
@@ -146,6 +151,9 @@ let package = Package(
             dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
         .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
+        .testTarget(
+            name: "MegatorrentBlobsTests",
+            dependencies: ["MegatorrentBlobs", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport"]),
         .testTarget(
             name: "MegatorrentGossipTests",
             dependencies: [
