@@ -109,7 +109,7 @@ let package = Package(
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
                 "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
-                "MegatorrentDHT", "MegatorrentGossip",
+                "MegatorrentDHT", "MegatorrentGossip", "MegatorrentBlobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,3 +1,4 @@
+import MegatorrentBlobs
 import MegatorrentCrypto
 import MegatorrentIdentity
 import MegatorrentManifest
@@ -27,6 +28,7 @@ struct CLIFailure: Error {
         case let error as CryptoError: self.init(error.description)
         case let error as TrackerClientError: self.init("tracker: \(error)")
         case let error as TorrentError: self.init("libtorrent: \(error)")
+        case let error as BlobError: self.init(error.description)
         default: return nil
         }
     }

@@ -87,7 +87,9 @@ struct SubscribeCommand: AsyncParsableCommand {
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
         if peerNetwork.isEnabled {
-            let node = GossipNode(staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine))
+            let node = GossipNode(
+                staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine),
+                blobs: try peerNetwork.blobServer(global.stateDirectory))
             let relay = await node.relayUpdates(of: engine)
             let (_, connector) = try await peerNetwork.start(node)
             gossip = (node, connector, relay)
