@@ -119,7 +119,7 @@ let package = Package(
             name: "MegatorrentBench",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentNoise", "MegatorrentSecureTransport",
-                "MegatorrentTorrent", "MegatorrentDHT", "MegatorrentBencode",
+                "MegatorrentTorrent", "MegatorrentDHT", "MegatorrentBencode", "MegatorrentBlobs",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/Sources"),
@@ -127,7 +127,7 @@ let package = Package(
             name: "MegatorrentFuzz",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
-                "MegatorrentCrypto", "MegatorrentWire", "CFuzzerDriver",
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentBlobs", "CFuzzerDriver",
             ],
             path: "fuzz/Sources"),
 
