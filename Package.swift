@@ -87,7 +87,9 @@ let package = Package(
         // Encrypted blobs: the format, the store, ingest and reassembly, serving and the downloader.
         .target(
             name: "MegatorrentBlobs",
-            dependencies: ["MegatorrentCrypto", "MegatorrentWire", "MegatorrentSecureTransport"]),
+            dependencies: [
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentSecureTransport", .product(name: "NIOCore", package: "swift-nio"),
+            ]),
 
         // A node: the sources wired to the engine, and the duties that keep channels reachable.
         .target(

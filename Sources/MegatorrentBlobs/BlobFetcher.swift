@@ -1,6 +1,7 @@
 import MegatorrentCrypto
 import MegatorrentSecureTransport
 import MegatorrentWire
+import NIOCore
 import Synchronization
 
 /// A node serving blobs: where it accepts the secure transport, and its static key.
@@ -290,8 +291,16 @@ final class PeerConnection: Sendable {
 
     private init(socket: SecureSocket) { self.socket = socket }
 
+    /// How long a peer may send nothing while requests are outstanding before the connection is closed (its requests
+    /// then go to the other peers).
+    static let stallTimeout: TimeAmount = .seconds(30)
+
     static func open(_ peer: BlobPeer, localStatic: X25519.PrivateKey) async throws -> PeerConnection {
-        let socket = try await SecureSocket.connect(host: peer.host, port: peer.port, localStatic: localStatic, remoteStatic: peer.staticKey)
+        var configuration = SecureTransportConfiguration()
+        configuration.idleTimeout = stallTimeout
+        configuration.receiveBufferMessages = 16  // at most 16 MiB of blobs buffered per peer
+        let socket = try await SecureSocket.connect(
+            host: peer.host, port: peer.port, localStatic: localStatic, remoteStatic: peer.staticKey, configuration: configuration)
         let connection = PeerConnection(socket: socket)
         try await connection.send(.hello(.init()))
         return connection
