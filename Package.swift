@@ -104,7 +104,7 @@ let package = Package(
             name: "MegatorrentCABI",
             dependencies: [
                 "CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
-                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent",
+                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent", "MegatorrentBlobs",
             ]),
         .executableTarget(
             name: "MegatorrentCLI",
