@@ -179,6 +179,11 @@ public final class BlobFetcher: Sendable {
         var inFlight: [BlobID: Int] = [:]
         func giveBack() { scheduler.putBack(Array(inFlight.values)) }
         while true {
+            if Task.isCancelled {  // another worker failed (a disk error): stop asking
+                giveBack()
+                await connection.close()
+                throw CancellationError()
+            }
             while inFlight.count < window, let index = scheduler.take(for: number) {
                 inFlight[chunks[index]] = index
                 do { try await connection.send(.blobGet(chunks[index])) } catch {

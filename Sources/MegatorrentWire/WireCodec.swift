@@ -82,6 +82,11 @@ public enum WireCodec {
     /// The message in `bytes`. Unknown types decode as ``WireMessage/unknown(type:)``; a known type with a body that
     /// does not fit its layout throws ``Malformed``.
     public static func decode(_ bytes: some Collection<UInt8>) throws(Malformed) -> WireMessage {
+        // A blob (up to 1 MiB) is sliced out directly rather than copied twice through the reader.
+        if bytes.first == WireType.blobData, bytes.count >= 33, bytes.count <= WireLimits.maxBlobDataMessageBytes {
+            let start = bytes.index(after: bytes.startIndex), blobStart = bytes.index(start, offsetBy: 32)
+            return .blobData(BlobID(bytes[start..<blobStart])!, Array(bytes[blobStart...]))
+        }
         var reader = ByteReader(Array(bytes))
         guard let type = reader.byte() else { throw .empty }
         let limit = type == WireType.blobData ? WireLimits.maxBlobDataMessageBytes : WireLimits.maxMessageBytes
