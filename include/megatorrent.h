@@ -377,7 +377,7 @@ MT_EXTERN int mt_blob_ingest(char **out_link, const char *store_dir, const char 
 
 /**
  * Downloads the file `link` names to `out_path` (NULL: the descriptor's name in the current
- * folder): chunks in `store_dir` first, then from the `peer_count` peers of `peers` at once (each
+ * folder; an existing file there is refused with MT_EEXISTS): chunks in `store_dir` first, then from the `peer_count` peers of `peers` at once (each
  * "HOST:PORT:KEY", KEY the node's 64-hex static key; `peers` may be NULL when `peer_count` is 0).
  * Every blob is checked; a peer sending a bad one is dropped; the file appears at its path only
  * when whole and matching its SHA-256; calling again after an interruption resumes. Fetched blobs

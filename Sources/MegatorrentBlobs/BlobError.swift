@@ -20,6 +20,8 @@ public enum BlobError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(missing: Int, of: Int)
     /// The descriptor could not be found in the store or at any peer.
     case descriptorUnavailable
+    /// The output file exists and was not to be replaced.
+    case outputExists(String)
 
     /// One line.
     public var description: String {
@@ -33,6 +35,7 @@ public enum BlobError: Error, Sendable, Equatable, CustomStringConvertible {
         case .plaintextMismatch: "the reassembled file does not match the descriptor's SHA-256"
         case let .unavailable(missing, total): "\(missing) of \(total) chunks could not be fetched from any source"
         case .descriptorUnavailable: "the descriptor was found neither in the local store nor at any peer"
+        case let .outputExists(path): "\(path) exists (--force replaces it)"
         }
     }
 }

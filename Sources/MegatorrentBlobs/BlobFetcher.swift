@@ -65,12 +65,15 @@ public final class BlobFetcher: Sendable {
         self.window = max(1, window)
     }
 
-    /// Fetches the file `link` names to `outputPath` (default: the descriptor's name in the current folder).
+    /// Fetches the file `link` names to `outputPath` (default: the descriptor's name in the current folder). An
+    /// existing file there is replaced only when `overwrite` is true (else `.outputExists`).
     public func fetch(
-        link: BlobLink, outputPath: String? = nil, progress: (@Sendable (Progress) -> Void)? = nil
+        link: BlobLink, outputPath: String? = nil, overwrite: Bool = false, progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> Result {
         let descriptor = try await fetchDescriptor(link)
-        let partial = try PartialDownload(outputPath: outputPath ?? descriptor.name, descriptorID: link.descriptor, descriptor: descriptor)
+        let path = outputPath ?? descriptor.name
+        guard overwrite || !PosixFile.exists(path) else { throw BlobError.outputExists(path) }
+        let partial = try PartialDownload(outputPath: path, descriptorID: link.descriptor, descriptor: descriptor)
         let total = descriptor.chunks.count
         let resumed = partial.doneCount
         let report: @Sendable () -> Void = {

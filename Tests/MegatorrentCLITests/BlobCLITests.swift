@@ -37,6 +37,8 @@ final class BlobCLITests: XCTestCase {
         XCTAssertEqual(done["fromStore"] as? Int, 4)
         XCTAssertEqual(FileManager.default.contents(atPath: folder + "/out.bin"), FileManager.default.contents(atPath: folder + "/in.bin"))
 
+        assertCleanFailure(try author.run(["fetch", link, "--out", folder + "/out.bin"]), contains: "exists (--force replaces it)")
+        XCTAssertEqual(try author.run(["fetch", link, "--out", folder + "/out.bin", "--force"]).status, 0)
         assertCleanFailure(try author.run(["fetch", "magnet:?xs=urn:mtblob:00"]), contains: "not a blob link")
         let elsewhere = CLIRunner(stateDirectory: folder + "/empty")
         assertCleanFailure(try elsewhere.run(["fetch", link, "--out", folder + "/x"]), contains: "descriptor was found neither")

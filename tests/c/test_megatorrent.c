@@ -362,6 +362,7 @@ static void test_blobs(void)
     CHECK(mt_blob_fetch(NULL, store, link, output, NULL, 1, NULL, NULL) == MT_EINVAL);
     CHECK(mt_blob_fetch(NULL, NULL, link, output, NULL, 0, NULL, NULL) == MT_EINVAL);
     CHECK(mt_blob_fetch(NULL, empty, link, output, NULL, 0, NULL, NULL) == MT_ENOTFOUND);
+    CHECK(mt_blob_fetch(NULL, store, link, output, NULL, 0, NULL, NULL) == MT_EEXISTS);
 
     mt_string_free(link);
     mt_string_free(written);

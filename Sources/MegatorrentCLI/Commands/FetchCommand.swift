@@ -26,6 +26,9 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(name: .customLong("peer"), help: "A node serving blobs, HOST:PORT:KEY (repeatable).")
     var peers: [String] = []
 
+    @Flag(help: "Replace the output file when it exists.")
+    var force = false
+
     @Option(help: "Requests in flight per peer.")
     var window = 4
 
@@ -45,7 +48,7 @@ struct FetchCommand: AsyncParsableCommand {
         let key = try PeerNetworkOptions.nodeKey(global.stateDirectory)
         let fetcher = BlobFetcher(store: store, localStatic: key, peers: targets, window: window)
         let reporter = ProgressReporter(json: global.json)
-        let result = try await fetcher.fetch(link: parsed, outputPath: out) { reporter.report($0) }
+        let result = try await fetcher.fetch(link: parsed, outputPath: out, overwrite: force) { reporter.report($0) }
         reporter.finish()
         if global.json {
             printJSON([
