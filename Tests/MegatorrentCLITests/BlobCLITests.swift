@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `ingest`, `fetch` and `serve --blobs` as processes: a local round trip, and a download from a serving node killed
-/// with SIGKILL mid-way that resumes and ends byte-identical.
+/// with SIGKILL mid-way that resumes and ends byte-identical, after which the downloader serves the file to a third.
 final class BlobCLITests: XCTestCase {
     var folder: String!
 
@@ -74,14 +74,26 @@ final class BlobCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no file before it is whole")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".mtpart"))
 
-        let second = try downloader.run(["fetch", link, "--peer", peer, "--out", out, "--json"])
-        XCTAssertEqual(second.status, 0, second.stderr)
-        let done = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(second.lastLine.utf8)) as? [String: Any])
-        let resumed = try XCTUnwrap(done["resumed"] as? Int), fromStore = try XCTUnwrap(done["fromStore"] as? Int)
-        XCTAssertGreaterThanOrEqual(resumed + fromStore, seen, "what the first run fetched is not fetched again")
-        XCTAssertEqual(resumed + fromStore + (done["fromPeers"] as? Int ?? 0), 41)
+        let resumed = try downloader.run(["fetch", link, "--peer", peer, "--out", out, "--json"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let done = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(resumed.lastLine.utf8)) as? [String: Any])
+        let resumedChunks = try XCTUnwrap(done["resumed"] as? Int), fromStore = try XCTUnwrap(done["fromStore"] as? Int)
+        XCTAssertGreaterThanOrEqual(resumedChunks + fromStore, seen, "what the first run fetched is not fetched again")
+        XCTAssertEqual(resumedChunks + fromStore + (done["fromPeers"] as? Int ?? 0), 41)
         XCTAssertEqual(FileManager.default.contents(atPath: out), FileManager.default.contents(atPath: folder + "/in.bin"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".mtpart"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".mtpart.state"))
+
+        // The downloader serves what it fetched: a third node gets the file from it alone, the author's node gone.
+        XCTAssertEqual(node.stop(), 0)
+        let reseeder = try LongRunning(
+            downloader, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/t2.sqlite", "--json"])
+        defer { reseeder.stop() }
+        _ = try reseeder.nextJSON(timeout: 30)
+        let second = try reseeder.nextJSON(timeout: 30)
+        let reseed = try XCTUnwrap(second["peers"] as? String) + ":" + (try XCTUnwrap(second["staticKey"] as? String))
+        let third = try CLIRunner(stateDirectory: folder + "/third").run(["fetch", link, "--peer", reseed, "--out", folder + "/third.bin"])
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/third.bin"), FileManager.default.contents(atPath: folder + "/in.bin"))
     }
 }
