@@ -92,6 +92,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
+        // Encrypted blobs: the format, the store, ingest and reassembly, serving and the downloader.
+        .target(
+            name: "MegatorrentBlobs",
+            dependencies: [
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentSecureTransport", .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+
         // A node: the sources wired to the engine, and the duties that keep channels reachable.
         .target(
             name: "MegatorrentNode",
@@ -105,7 +112,7 @@ let package = Package(
             name: "MegatorrentCABI",
             dependencies: [
                 "CMegatorrentABI", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
-                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent", "MegatorrentSecureTransport",
+                "MegatorrentEngine", "MegatorrentNode", "MegatorrentTorrent", "MegatorrentSecureTransport", "MegatorrentBlobs",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(
@@ -113,7 +120,7 @@ let package = Package(
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
                 "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
-                "MegatorrentDHT", "MegatorrentGossip", "MegatorrentProxy", "MegatorrentSecureTransport",
+                "MegatorrentDHT", "MegatorrentGossip", "MegatorrentProxy", "MegatorrentSecureTransport", "MegatorrentBlobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -123,7 +130,7 @@ let package = Package(
             name: "MegatorrentBench",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentNoise", "MegatorrentSecureTransport",
-                "MegatorrentTorrent", "MegatorrentDHT", "MegatorrentBencode",
+                "MegatorrentTorrent", "MegatorrentDHT", "MegatorrentBencode", "MegatorrentBlobs",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/Sources"),
@@ -131,7 +138,7 @@ let package = Package(
             name: "MegatorrentFuzz",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
-                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentProxy", "CFuzzerDriver",
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentProxy", "MegatorrentBlobs", "CFuzzerDriver",
             ],
             path: "fuzz/Sources"),
 
@@ -163,6 +170,9 @@ let package = Package(
             dependencies: ["MegatorrentEngine", "MegatorrentState", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentBencodeTests", dependencies: ["MegatorrentBencode"]),
         .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
+        .testTarget(
+            name: "MegatorrentBlobsTests",
+            dependencies: ["MegatorrentBlobs", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport"]),
         .testTarget(
             name: "MegatorrentGossipTests",
             dependencies: [

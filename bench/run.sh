@@ -2,7 +2,7 @@
 # Runs every benchmark in a release build and prints each as a ratio to a baseline measured in the
 # same run. Options are passed on: --json (one JSON object per line), --quick, --check (exit 1 when a
 # ratio is below its target), --only NAME (manifest-verify, fanout, noise-handshake, secure-goodput,
-# dht-latency). The fan-out benchmark runs its servers as child processes (the Python baseline,
+# dht-latency, blob-ingest, blob-download, blob-rss). The fan-out benchmark runs its servers as child processes (the Python baseline,
 # bench/baselines/ws_broadcast.py, needs PyPI websockets, which setup.sh installs) and needs `ulimit -n`
 # of 10,256 or more (1,256 with --quick). dht-latency runs bench/baselines/lt_dht_latency.py with
 # /usr/bin/python3 (Debian's python3-libtorrent, which setup.sh installs).

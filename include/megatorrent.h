@@ -536,6 +536,40 @@ MT_EXTERN int mt_secure_listener_close(mt_secure_listener *listener);
  */
 MT_EXTERN void mt_secure_listener_free(mt_secure_listener *listener);
 
+/* ---- Encrypted blobs (docs/blobs.md) ---------------------------------------------------------- */
+
+/**
+ * Progress of mt_blob_ingest or mt_blob_fetch: `done` of `total` bytes of the file. Calls for one
+ * operation never overlap; for mt_blob_ingest they run on the caller's thread, for mt_blob_fetch
+ * on a library thread. Keep it short and do not call back into the same operation.
+ */
+typedef void (*mt_blob_progress_cb)(uint64_t done, uint64_t total, void *payload);
+
+/**
+ * Encrypts the file at `path` into the blob store folder `store_dir` (made when missing): 1 MiB
+ * chunks sealed with ChaCha20-Poly1305 under a fresh key, and a descriptor blob. On MT_OK,
+ * `*out_link` is the link (magnet:?xs=urn:mtblob:ID&mtk=KEY; whoever holds it can read the file;
+ * release with mt_string_free). `progress` may be NULL. Blocks until done; memory stays bounded
+ * whatever the file's size. MT_ENOTFOUND when the file is missing, MT_EOS for other I/O errors.
+ */
+MT_EXTERN int mt_blob_ingest(char **out_link, const char *store_dir, const char *path,
+                             mt_blob_progress_cb progress, void *payload);
+
+/**
+ * Downloads the file `link` names to `out_path` (NULL: the descriptor's name in the current
+ * folder; an existing file there is refused with MT_EEXISTS): chunks in `store_dir` first, then from the `peer_count` peers of `peers` at once (each
+ * "HOST:PORT:KEY", KEY the node's 64-hex static key; `peers` may be NULL when `peer_count` is 0).
+ * Every blob is checked; a peer sending a bad one is dropped; the file appears at its path only
+ * when whole and matching its SHA-256; calling again after an interruption resumes. Fetched blobs
+ * are kept in `store_dir`. On MT_OK, `*out_file` (may be NULL) is the path written (release with
+ * mt_string_free). Blocks until done: never call it from a callback of this library. MT_EINVAL for
+ * a malformed link or peer, MT_ENOTFOUND when the descriptor or some chunk is at no source (progress
+ * is kept), MT_EREFUSED when the file does not match its descriptor, MT_EOS for I/O errors.
+ */
+MT_EXTERN int mt_blob_fetch(char **out_file, const char *store_dir, const char *link, const char *out_path,
+                            const char *const *peers, size_t peer_count, mt_blob_progress_cb progress,
+                            void *payload);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
 import CMegatorrentABI
+import MegatorrentBlobs
 import MegatorrentCrypto
 import MegatorrentIdentity
 import MegatorrentManifest
@@ -24,6 +25,15 @@ enum ABIResult {
             }
         case let error as ManifestError: return fail(MT_EMANIFEST, "invalid manifest: \(error)")
         case let error as CryptoError: return fail(MT_EOS, error.description)
+        case let error as BlobError:
+            switch error {
+            case .malformedLink, .malformedDescriptor: return fail(MT_EINVAL, error.description)
+            case let .io(_, _, message) where message.contains("No such file"): return fail(MT_ENOTFOUND, error.description)
+            case .io, .fileChanged, .fileTooLarge: return fail(MT_EOS, error.description)
+            case .outputExists: return fail(MT_EEXISTS, error.description)
+            case .unavailable, .descriptorUnavailable: return fail(MT_ENOTFOUND, error.description)
+            case .corruptBlob, .plaintextMismatch: return fail(MT_EREFUSED, error.description)
+            }
         default: return fail(MT_ERROR, "\(error)")
         }
     }

@@ -1,3 +1,4 @@
+import MegatorrentBlobs
 import MegatorrentCrypto
 import MegatorrentIdentity
 import MegatorrentManifest
@@ -28,6 +29,7 @@ struct CLIFailure: Error {
         case let error as TrackerClientError: self.init("tracker: \(error)")
         case let error as TrackerServer.StartError: self.init("tracker: \(error)")
         case let error as TorrentError: self.init("libtorrent: \(error)")
+        case let error as BlobError: self.init(error.description)
         default: return nil
         }
     }

@@ -11,7 +11,7 @@ struct Megatorrent: AsyncParsableCommand {
         version: MegatorrentVersion.string,
         subcommands: [
             KeygenCommand.self, ManifestCommand.self, PublishCommand.self, SubscribeCommand.self, ServeCommand.self, SeedCommand.self,
-            NodeKeyCommand.self, InfoCommand.self,
+            NodeKeyCommand.self, InfoCommand.self, IngestCommand.self, FetchCommand.self,
         ])
 
     /// Runs the command; every failure becomes one line on stderr and a non-zero exit, never a

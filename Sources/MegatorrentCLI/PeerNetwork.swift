@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MegatorrentCrypto
 import MegatorrentGossip
+import MegatorrentBlobs
 import MegatorrentIdentity
 import MegatorrentState
 
@@ -29,9 +30,25 @@ struct PeerNetworkOptions: ParsableArguments {
     @Option(name: .customLong("peer-listen"), help: "Accept peers (Noise-IK secure transport) on HOST:PORT.")
     var peerListen: String?
 
+    @Flag(help: "Serve the state folder's blob store to peers (blob requests on the same connections).")
+    var blobs = false
+
+    @Option(name: .customLong("blob-rate"), help: "With --blobs: blobs (1 MiB each) a peer may get per second.")
+    var blobRate: Double = 512
+
+    /// The blob server `--blobs` asks for, nil without it.
+    func blobServer(_ stateDirectory: StateDirectory) throws -> BlobServer? {
+        guard blobs else { return nil }
+        var limits = BlobServerLimits()
+        limits.blobsPerSecond = blobRate
+        limits.burst = min(limits.burst, max(1, blobRate))
+        return BlobServer(store: try BlobStores.open(stateDirectory), limits: limits)
+    }
+
     func validate() throws {
         for peer in peers { _ = try PeerAddress(parsing: peer) }
         if let peerListen { _ = try HostPort(parsing: peerListen, option: "--peer-listen") }
+        guard blobRate > 0 else { throw ValidationError("--blob-rate must be above 0") }
     }
 
     var isEnabled: Bool { !peers.isEmpty || peerListen != nil }

@@ -32,6 +32,7 @@ public final class GossipNode: Sendable {
     private let backend: any GossipBackend
     private let configuration: GossipConfiguration
     private let onEvent: (@Sendable (Event) -> Void)?
+    private let blobResponder: (any BlobResponder)?
 
     private struct State {
         var links: [ObjectIdentifier: PeerLink] = [:]
@@ -46,11 +47,13 @@ public final class GossipNode: Sendable {
     private let state = Mutex(State())
 
     /// A node holding the Noise static `staticKey`, asking `backend` about manifests; `onEvent` hears of peers coming
-    /// and going (on the node's tasks: keep it short).
+    /// and going (on the node's tasks: keep it short). `blobs`, when given, answers blob queries and requests on the
+    /// same connections (a node serving its blob store).
     public init(
         staticKey: X25519.PrivateKey, backend: any GossipBackend, configuration: GossipConfiguration = GossipConfiguration(),
-        onEvent: (@Sendable (Event) -> Void)? = nil
+        blobs: (any BlobResponder)? = nil, onEvent: (@Sendable (Event) -> Void)? = nil
     ) {
+        self.blobResponder = blobs
         self.staticKey = staticKey
         self.backend = backend
         self.configuration = configuration
@@ -241,6 +244,10 @@ public final class GossipNode: Sendable {
             remember(records.filter { $0.staticKey != staticKey.publicKey })
         case let .goodbye(code, reason):
             return "goodbye \(code): \(reason)"
+        case .blobQuery, .blobGet:
+            if let answer = await blobResponder?.answer(message, peer: link.id) { await link.send(answer) }
+        case .blobHave, .blobData, .blobMissing:
+            break  // answers to requests this node does not make on gossip connections
         case .unknown:
             break  // a later extension: skipped
         }

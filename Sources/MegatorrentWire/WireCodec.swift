@@ -56,6 +56,23 @@ public enum WireCodec {
             out = [WireType.goodbye]
             out.appendBigEndian(code)
             out += text
+        case let .blobQuery(ids), let .blobHave(ids):
+            let type = if case .blobQuery = message { WireType.blobQuery } else { WireType.blobHave }
+            guard ids.count <= WireLimits.maxBlobIds else { throw .overLimit(type: type) }
+            out = [type]
+            out.reserveCapacity(3 + 32 * ids.count)
+            out.appendBigEndian(UInt16(ids.count))
+            for id in ids { out += id.bytes }
+        case let .blobGet(id):
+            out = [WireType.blobGet] + id.bytes
+        case let .blobData(id, blob):
+            guard blob.count <= WireLimits.maxBlobBytes else { throw .overLimit(type: WireType.blobData) }
+            out.reserveCapacity(33 + blob.count)
+            out.append(WireType.blobData)
+            out += id.bytes
+            out += blob
+        case let .blobMissing(id):
+            out = [WireType.blobMissing] + id.bytes
         case let .unknown(type):
             out = [type]
         }
@@ -65,9 +82,15 @@ public enum WireCodec {
     /// The message in `bytes`. Unknown types decode as ``WireMessage/unknown(type:)``; a known type with a body that
     /// does not fit its layout throws ``Malformed``.
     public static func decode(_ bytes: some Collection<UInt8>) throws(Malformed) -> WireMessage {
+        // A blob (up to 1 MiB) is sliced out directly rather than copied twice through the reader.
+        if bytes.first == WireType.blobData, bytes.count >= 33, bytes.count <= WireLimits.maxBlobDataMessageBytes {
+            let start = bytes.index(after: bytes.startIndex), blobStart = bytes.index(start, offsetBy: 32)
+            return .blobData(BlobID(bytes[start..<blobStart])!, Array(bytes[blobStart...]))
+        }
         var reader = ByteReader(Array(bytes))
         guard let type = reader.byte() else { throw .empty }
-        guard bytes.count <= WireLimits.maxMessageBytes else { throw .overLimit(type: type) }
+        let limit = type == WireType.blobData ? WireLimits.maxBlobDataMessageBytes : WireLimits.maxMessageBytes
+        guard bytes.count <= limit else { throw .overLimit(type: type) }
         switch type {
         case WireType.hello:
             guard let minVersion = reader.uint16(), let maxVersion = reader.uint16(), let port = reader.uint16(),
@@ -118,6 +141,23 @@ public enum WireCodec {
                 throw .invalidField(type: type, "the reason is not UTF-8")
             }
             return .goodbye(code: code, reason: reason)
+        case WireType.blobQuery, WireType.blobHave:
+            guard let count = reader.uint16() else { throw .length(type: type) }
+            guard Int(count) <= WireLimits.maxBlobIds else { throw .overLimit(type: type) }
+            guard reader.remaining == Int(count) * 32 else { throw .length(type: type) }
+            var ids: [BlobID] = []
+            ids.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                guard let id = reader.bytes(32).flatMap(BlobID.init) else { throw .length(type: type) }
+                ids.append(id)
+            }
+            return type == WireType.blobQuery ? .blobQuery(ids) : .blobHave(ids)
+        case WireType.blobGet, WireType.blobMissing:
+            guard reader.remaining == 32, let id = reader.bytes(32).flatMap(BlobID.init) else { throw .length(type: type) }
+            return type == WireType.blobGet ? .blobGet(id) : .blobMissing(id)
+        case WireType.blobData:
+            guard let id = reader.bytes(32).flatMap(BlobID.init) else { throw .length(type: type) }
+            return .blobData(id, reader.rest())
         default:
             return .unknown(type: type)
         }

@@ -10,8 +10,14 @@ public enum WireLimits {
     public static let maxManifestBytes = 65_536
     /// Most bytes of a GOODBYE reason.
     public static let maxReasonBytes = 256
-    /// Most bytes of any wire message (a FOLLOW of 1024 keys and its header fit).
+    /// Most bytes of any wire message but BLOB_DATA (a FOLLOW of 1024 keys and its header fit).
     public static let maxMessageBytes = 1 + 2 + 32 * maxFollowed
+    /// Most blob ids in one BLOB_QUERY or BLOB_HAVE.
+    public static let maxBlobIds = 1024
+    /// Most sealed bytes of one blob: a 1 MiB chunk and its 16-byte tag (docs/blobs.md).
+    public static let maxBlobBytes = (1 << 20) + 16
+    /// Most bytes of a BLOB_DATA message: type, id, blob. Under the transport's 4 MiB message limit.
+    public static let maxBlobDataMessageBytes = 1 + 32 + maxBlobBytes
 }
 
 /// The type bytes (docs/wire.md, "Messages"). 0x10-0x2f are reserved for blobs and DHT-over-TCP.
@@ -22,6 +28,11 @@ public enum WireType {
     public static let getPeers: UInt8 = 0x04
     public static let peers: UInt8 = 0x05
     public static let goodbye: UInt8 = 0x06
+    public static let blobQuery: UInt8 = 0x10
+    public static let blobHave: UInt8 = 0x11
+    public static let blobGet: UInt8 = 0x12
+    public static let blobData: UInt8 = 0x13
+    public static let blobMissing: UInt8 = 0x14
 }
 
 /// GOODBYE codes.

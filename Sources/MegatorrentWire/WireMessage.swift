@@ -17,6 +17,18 @@ public enum WireMessage: Sendable, Equatable {
     case peers([PeerRecord])
     /// Says why the sender closes the connection; nothing follows it.
     case goodbye(code: UInt16, reason: String)
+    /// Asks which of these blobs (32-byte ids, at most ``WireLimits/maxBlobIds``) the receiver holds; answered by
+    /// ``blobHave(_:)``.
+    case blobQuery([BlobID])
+    /// The blobs among those queried that the sender holds (possibly none), in the order asked.
+    case blobHave([BlobID])
+    /// Asks for one blob; answered by ``blobData(_:_:)`` or ``blobMissing(_:)``.
+    case blobGet(BlobID)
+    /// One blob: its id and its sealed bytes (at most ``WireLimits/maxBlobBytes``). The receiver checks that the
+    /// SHA-256 of the bytes is the id before any use.
+    case blobData(BlobID, [UInt8])
+    /// The sender does not hold this blob (or refuses it now: over its per-peer limit).
+    case blobMissing(BlobID)
     /// A type this version does not know: kept as its type byte and skipped by the receiver.
     case unknown(type: UInt8)
 
@@ -64,6 +76,21 @@ public struct ChannelKey: Sendable, Hashable {
     }
 
     /// 64 lowercase hex digits, the channel id of the manifest format.
+    public var hex: String { bytes.map { String($0, radix: 16).leftPadded }.joined() }
+}
+
+/// A blob's id on the wire: the SHA-256 of its sealed bytes (32 bytes; docs/blobs.md).
+public struct BlobID: Sendable, Hashable {
+    /// The 32 bytes.
+    public let bytes: [UInt8]
+
+    /// `nil` unless `bytes` is 32 bytes long.
+    public init?(_ bytes: some Collection<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        self.bytes = Array(bytes)
+    }
+
+    /// 64 lowercase hex digits: the blob's file name in a store.
     public var hex: String { bytes.map { String($0, radix: 16).leftPadded }.joined() }
 }
 

@@ -21,7 +21,7 @@ func measure(rounds: Int, iterations: Int, _ body: () -> Void) -> Double {
 struct Report {
     /// How `ours` and `baseline` read: seconds per operation shown as a rate, seconds shown as
     /// milliseconds, or KiB per subscriber.
-    enum Unit { case perSecond, milliseconds, kibPerSubscriber, mebibytesPerSecond }
+    enum Unit { case perSecond, milliseconds, kibPerSubscriber, mebibytesPerSecond, mebibytes }
 
     let name: String, ours: Double, baseline: Double, baselineName: String, target: Double
     var unit = Unit.perSecond
@@ -41,6 +41,8 @@ struct Report {
                 figures = #""ours_kib_per_subscriber":\#(String(format: "%.3f", ours)),"baseline":"\#(baselineName)","baseline_kib_per_subscriber":\#(String(format: "%.3f", baseline))"#
             case .mebibytesPerSecond:
                 figures = #""ours_mib_per_second":\#(String(format: "%.1f", 1 / ours)),"baseline":"\#(baselineName)","baseline_mib_per_second":\#(String(format: "%.1f", 1 / baseline))"#
+            case .mebibytes:
+                figures = #""ours_mib":\#(String(format: "%.1f", ours)),"baseline":"\#(baselineName)","baseline_mib":\#(String(format: "%.1f", baseline))"#
             }
             let note = self.note.map { #","note":"\#($0)""# } ?? ""
             Swift.print(#"{"benchmark":"\#(name)",\#(figures),"ratio":\#(String(format: "%.3f", ratio)),"target":\#(target)\#(note)}"#)
@@ -56,6 +58,7 @@ struct Report {
         case .milliseconds: String(format: "%.1f ms", value * 1000)
         case .kibPerSubscriber: String(format: "%.2f KiB/subscriber", value)
         case .mebibytesPerSecond: String(format: "%.0f MiB/s", 1 / value)
+        case .mebibytes: String(format: "%.1f MiB", value)
         }
     }
 }
@@ -97,6 +100,8 @@ func manifestVerifyBenchmark(quick: Bool) throws -> Report {
 let arguments = Array(CommandLine.arguments.dropFirst())
 // The fan-out benchmark's tracker child (ServerProcess.swift), not a benchmark.
 if arguments.first == "--tracker-server", arguments.count == 2 { runTrackerServerChild(databasePath: arguments[1]) }
+// The blob-rss benchmark's child (BlobBench.swift), not a benchmark.
+if arguments.first == "--blob-child", arguments.count == 5 { runBlobChild(Array(arguments.dropFirst())) }
 
 let json = arguments.contains("--json"), quick = arguments.contains("--quick")
 // --only NAME runs the benchmarks whose name contains NAME.
@@ -107,6 +112,9 @@ let benchmarks: [(name: String, run: (Bool) throws -> [Report])] = [
     ("noise-handshake", { [try handshakeBenchmark(quick: $0)] }),
     ("secure-goodput", { [try goodputBenchmark(quick: $0)] }),
     ("dht-latency", dhtLatencyBenchmark),
+    ("blob-ingest", { [try blobIngestBenchmark(quick: $0)] }),
+    ("blob-download", { [try blobDownloadBenchmark(quick: $0)] }),
+    ("blob-rss", blobRSSBenchmark),
 ]
 var failed = false, broken = false
 for benchmark in benchmarks where only.map(benchmark.name.contains) ?? true {

@@ -1,4 +1,5 @@
 import MegatorrentBencode
+import MegatorrentBlobs
 import MegatorrentJSON
 import MegatorrentManifest
 import MegatorrentProxy
@@ -35,6 +36,11 @@ enum FuzzTarget: String, CaseIterable {
     /// bytes. Nothing traps, an open tunnel hands back exactly the bytes after the reply, and the
     /// outcome does not depend on how the bytes were split.
     case socks5
+    /// The blob file descriptor parser (docs/blobs.md): the input, zero-padded to one chunk, is parsed; an accepted
+    /// descriptor re-encodes to exactly those bytes (one encoding per descriptor).
+    case blobDescriptor = "blob-descriptor"
+    /// The blob link parser: an accepted link's canonical form parses to the same descriptor id and key.
+    case blobLink = "blob-link"
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -75,6 +81,16 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .socks5:
             SOCKS5Fuzz.run(Array(data))
+        case .blobDescriptor:
+            guard data.count <= BlobFormat.chunkSize else { return }
+            let input = Array(data) + [UInt8](repeating: 0, count: BlobFormat.chunkSize - data.count)
+            guard let descriptor = try? FileDescriptor.parse(input) else { return }
+            precondition(descriptor.encoded() == input, "one encoding per descriptor")
+        case .blobLink:
+            let text = String(decoding: data, as: UTF8.self)
+            guard let link = try? BlobLink.parse(text) else { return }
+            let again = try? BlobLink.parse(link.uri)
+            precondition(again?.descriptor == link.descriptor && again?.key.constantTimeEquals(link.key) == true, "link round trip")
         }
     }
 }

@@ -308,6 +308,70 @@ static void test_node(void)
     mt_key_free(other);
 }
 
+struct blob_progress {
+    uint64_t last;
+    uint64_t total;
+    int calls;
+    int backwards;
+};
+
+static void on_blob_progress(uint64_t done, uint64_t total, void *payload)
+{
+    struct blob_progress *progress = payload;
+    if (done < progress->last) progress->backwards++;
+    progress->last = done;
+    progress->total = total;
+    progress->calls++;
+}
+
+static void test_blobs(void)
+{
+    char input[512], store[512], output[512], empty[512];
+    path_in_folder(input, sizeof input, "blob-input.bin");
+    path_in_folder(store, sizeof store, "blob-store");
+    path_in_folder(output, sizeof output, "blob-output.bin");
+    path_in_folder(empty, sizeof empty, "blob-empty-store");
+    const size_t size = 3 * 1048576 + 5;
+    unsigned char *bytes = malloc(size);
+    CHECK(bytes != NULL);
+    for (size_t i = 0; i < size; i++) bytes[i] = (unsigned char)(i * 2654435761u >> 13);
+    FILE *file = fopen(input, "wb");
+    CHECK(file != NULL && fwrite(bytes, 1, size, file) == size && fclose(file) == 0);
+
+    char *link = NULL, *written = NULL;
+    struct blob_progress progress = {0, 0, 0, 0};
+    CHECK(mt_blob_ingest(NULL, store, input, NULL, NULL) == MT_EINVAL);
+    CHECK(mt_blob_ingest(&link, store, "/nonexistent/file", NULL, NULL) == MT_ENOTFOUND && link == NULL);
+    CHECK(mt_blob_ingest(&link, store, input, on_blob_progress, &progress) == MT_OK && link != NULL);
+    CHECK(strncmp(link, "magnet:?xs=urn:mtblob:", 22) == 0);
+    CHECK(progress.calls == 4 && progress.last == size && progress.total == size && progress.backwards == 0);
+
+    struct blob_progress fetched = {0, 0, 0, 0};
+    CHECK(mt_blob_fetch(&written, store, link, output, NULL, 0, on_blob_progress, &fetched) == MT_OK);
+    CHECK(written != NULL && strcmp(written, output) == 0);
+    CHECK(fetched.last == size && fetched.total == size && fetched.backwards == 0);
+    unsigned char *back = malloc(size + 1);
+    file = fopen(output, "rb");
+    CHECK(back != NULL && file != NULL && fread(back, 1, size + 1, file) == size && fclose(file) == 0);
+    CHECK(memcmp(bytes, back, size) == 0);
+
+    const char *bad_peers[] = {"127.0.0.1:1"};
+    CHECK(mt_blob_fetch(NULL, store, "magnet:?xs=urn:mtblob:00", output, NULL, 0, NULL, NULL) == MT_EINVAL);
+    CHECK(strstr(mt_error_last(), "not a blob link") != NULL);
+    CHECK(mt_blob_fetch(NULL, store, link, output, bad_peers, 1, NULL, NULL) == MT_EINVAL);
+    CHECK(mt_blob_fetch(NULL, store, link, output, NULL, 1, NULL, NULL) == MT_EINVAL);
+    CHECK(mt_blob_fetch(NULL, NULL, link, output, NULL, 0, NULL, NULL) == MT_EINVAL);
+    CHECK(mt_blob_fetch(NULL, empty, link, output, NULL, 0, NULL, NULL) == MT_ENOTFOUND);
+    CHECK(mt_blob_fetch(NULL, store, link, output, NULL, 0, NULL, NULL) == MT_EEXISTS);
+
+    mt_string_free(link);
+    mt_string_free(written);
+    free(bytes);
+    free(back);
+    unlink(input);
+    unlink(output);
+}
+
 int main(void)
 {
     snprintf(folder, sizeof folder, "/tmp/mt-c-test-XXXXXX");
@@ -319,6 +383,7 @@ int main(void)
     test_keys();
     test_manifests();
     test_node();
+    test_blobs();
 
     char path[512];
     path_in_folder(path, sizeof path, "channel.key");

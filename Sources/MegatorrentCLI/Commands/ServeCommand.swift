@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
             scrape, health and metrics. With \
             --peer-listen it also accepts peers over the Noise-IK secure transport (docs/wire.md): every manifest \
             the tracker stores is pushed to the peers that follow its channel, and manifests peers push are \
-            published to the tracker under the same rules. --peer connects to other nodes the same way.
+            published to the tracker under the same rules. --peer connects to other nodes the same way. With --blobs \
+            the peers may also fetch the blobs of the state folder's store (`megatorrent fetch --peer`).
             """)
 
     @Option(help: "Address to listen on (port 0 picks a free one).")
@@ -70,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.proxy = try anonymity.proxy
             let node = GossipNode(
                 staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: TrackerGossipBackend(server: server),
-                configuration: configuration)
+                configuration: configuration, blobs: try peerNetwork.blobServer(global.stateDirectory))
             node.relayStored(by: server)
             let (peerPort, connector) = try await peerNetwork.start(node)
             gossip = (node, connector)

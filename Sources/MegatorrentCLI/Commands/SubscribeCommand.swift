@@ -98,7 +98,7 @@ struct SubscribeCommand: AsyncParsableCommand {
             configuration.proxy = try anonymity.proxy
             let node = GossipNode(
                 staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine),
-                configuration: configuration)
+                configuration: configuration, blobs: try peerNetwork.blobServer(global.stateDirectory))
             let relay = await node.relayUpdates(of: engine)
             let (_, connector) = try await peerNetwork.start(node)
             gossip = (node, connector, relay)

@@ -1,0 +1,336 @@
+import MegatorrentCrypto
+import MegatorrentSecureTransport
+import MegatorrentWire
+import NIOCore
+import Synchronization
+
+/// A node serving blobs: where it accepts the secure transport, and its static key.
+public struct BlobPeer: Sendable, Hashable {
+    public let host: String
+    public let port: Int
+    public let staticKey: [UInt8]
+
+    /// The peer at `host:port` holding the Noise static `staticKey`.
+    public init(host: String, port: Int, staticKey: [UInt8]) {
+        self.host = host
+        self.port = port
+        self.staticKey = staticKey
+    }
+
+    /// `HOST:PORT:KEYPREFIX`, for messages.
+    public var label: String { "\(host):\(port):\(Hex.encode(staticKey.prefix(4)))" }
+}
+
+/// Downloads a file from a link: the descriptor, then every chunk, from the local store first and then from several
+/// peers at once (docs/blobs.md, "Download"). Every blob is checked against its id before use; a peer that sends a
+/// bad blob is dropped; chunks are decrypted and written at their offset into a partial file whose progress survives
+/// a crash; the file is checked against the descriptor's SHA-256 and moved into place only when whole. Every blob
+/// fetched is kept in the store, so the node serves what it downloaded.
+public final class BlobFetcher: Sendable {
+    /// Where a download stands.
+    public struct Progress: Sendable {
+        /// Chunks done, out of `total`.
+        public let done: Int
+        public let total: Int
+        /// Plaintext bytes done (approximately: whole chunks) and the file's size.
+        public let bytes: UInt64
+        public let size: UInt64
+    }
+
+    /// What a finished download did.
+    public struct Result: Sendable {
+        /// The finished file.
+        public let path: String
+        /// Its size.
+        public let size: UInt64
+        /// Chunks already done by an earlier run (resumed), read from the local store, and fetched from peers.
+        public let resumed: Int
+        public let fromStore: Int
+        public let fromPeers: Int
+        /// Peers dropped for sending a bad blob (labels).
+        public let droppedPeers: [String]
+    }
+
+    private let store: BlobStore
+    private let localStatic: X25519.PrivateKey
+    private let peers: [BlobPeer]
+    private let window: Int
+
+    /// A fetcher keeping blobs in `store`, connecting as `localStatic` to `peers`, with up to `window` requests in
+    /// flight per peer.
+    public init(store: BlobStore, localStatic: X25519.PrivateKey, peers: [BlobPeer], window: Int = 4) {
+        self.store = store
+        self.localStatic = localStatic
+        self.peers = peers
+        self.window = max(1, window)
+    }
+
+    /// Fetches the file `link` names to `outputPath` (default: the descriptor's name in the current folder). An
+    /// existing file there is replaced only when `overwrite` is true (else `.outputExists`).
+    public func fetch(
+        link: BlobLink, outputPath: String? = nil, overwrite: Bool = false, progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws -> Result {
+        let descriptor = try await fetchDescriptor(link)
+        let path = outputPath ?? descriptor.name
+        guard overwrite || !PosixFile.exists(path) else { throw BlobError.outputExists(path) }
+        let partial = try PartialDownload(outputPath: path, descriptorID: link.descriptor, descriptor: descriptor)
+        let total = descriptor.chunks.count
+        let resumed = partial.doneCount
+        let report: @Sendable () -> Void = {
+            let done = partial.doneCount
+            progress?(Progress(done: done, total: total, bytes: min(descriptor.size, UInt64(done) * UInt64(BlobFormat.chunkSize)), size: descriptor.size))
+        }
+        report()
+        let fromStore = try assembleFromStore(partial, report: report)
+        var missing = partial.missing
+        var dropped: [String] = []
+        if !missing.isEmpty && !peers.isEmpty {
+            dropped = try await fetchFromPeers(partial, indices: missing, report: report)
+            missing = partial.missing
+        }
+        try partial.checkpoint()
+        guard missing.isEmpty else { throw BlobError.unavailable(missing: missing.count, of: total) }
+        try partial.finish()
+        return Result(
+            path: partial.outputPath, size: descriptor.size, resumed: resumed, fromStore: fromStore,
+            fromPeers: total - resumed - fromStore, droppedPeers: dropped)
+    }
+
+    // MARK: - The descriptor
+
+    private func fetchDescriptor(_ link: BlobLink) async throws -> FileDescriptor {
+        if let sealed = storedBlob(link.descriptor) {
+            return try FileDescriptor.open(sealed, id: link.descriptor, linkKey: link.key)
+        }
+        for peer in peers {
+            guard let connection = try? await PeerConnection.open(peer, localStatic: localStatic) else { continue }
+            defer { Task { await connection.close() } }
+            guard (try? await connection.send(.blobGet(link.descriptor))) != nil else { continue }
+            while let message = try? await connection.receive() {
+                if case let .blobData(id, bytes) = message, id == link.descriptor {
+                    guard bytes.withUnsafeBytes({ BlobFormat.blobID(of: $0) }) == id else { break }  // a liar: next peer
+                    try store.put(sealed: bytes)
+                    return try FileDescriptor.open(bytes, id: id, linkKey: link.key)
+                }
+                if case let .blobMissing(id) = message, id == link.descriptor { break }
+                if case .goodbye = message { break }
+            }
+        }
+        throw BlobError.descriptorUnavailable
+    }
+
+    /// A blob from the store, nil when missing or corrupt (a corrupt one is removed so it can be fetched again).
+    private func storedBlob(_ id: BlobID) -> [UInt8]? {
+        do { return try store.get(id) } catch {
+            store.remove(id)
+            return nil
+        }
+    }
+
+    // MARK: - Chunks from the local store
+
+    private func assembleFromStore(_ partial: PartialDownload, report: @Sendable () -> Void) throws -> Int {
+        let descriptor = partial.descriptor
+        let opener = try ChunkOpener(key: descriptor.key)
+        let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: BlobFormat.sealedSize, alignment: 64)
+        defer { sealed.deallocate() }
+        var count = 0
+        for index in partial.missing {
+            let id = descriptor.chunks[index]
+            let length: Int?
+            do { length = try store.read(id, into: sealed) } catch {
+                store.remove(id)
+                continue
+            }
+            guard let length else { continue }
+            try opener.open(index: index, sealed: UnsafeRawBufferPointer(rebasing: sealed[0..<length]), id: id)
+            try partial.write(index: index, plaintext: UnsafeRawBufferPointer(opener.plaintext))
+            count += 1
+            report()
+        }
+        return count
+    }
+
+    // MARK: - Chunks from peers
+
+    /// Runs one worker per peer until every chunk is done or no peer can give the rest; returns the dropped peers.
+    private func fetchFromPeers(_ partial: PartialDownload, indices: [Int], report: @escaping @Sendable () -> Void) async throws -> [String] {
+        let scheduler = ChunkScheduler(pending: indices, peers: peers.count)
+        let dropped = DroppedPeers()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (number, peer) in peers.enumerated() {
+                group.addTask { [self] in
+                    let verdict = try await worker(peer: peer, number: number, partial: partial, scheduler: scheduler, report: report)
+                    if verdict == .droppedForBadBlob { dropped.add(peer.label) }
+                    scheduler.leave(number)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return dropped.labels
+    }
+
+    private enum WorkerEnd { case finished, unreachable, disconnected, droppedForBadBlob }
+
+    /// Fetches chunks from one peer with up to `window` requests in flight.
+    private func worker(
+        peer: BlobPeer, number: Int, partial: PartialDownload, scheduler: ChunkScheduler, report: @Sendable () -> Void
+    ) async throws -> WorkerEnd {
+        guard let connection = try? await PeerConnection.open(peer, localStatic: localStatic) else { return .unreachable }
+        let chunks = partial.descriptor.chunks
+        let opener = try ChunkOpener(key: partial.descriptor.key)
+        var inFlight: [BlobID: Int] = [:]
+        func giveBack() { scheduler.putBack(Array(inFlight.values)) }
+        while true {
+            if Task.isCancelled {  // another worker failed (a disk error): stop asking
+                giveBack()
+                await connection.close()
+                throw CancellationError()
+            }
+            while inFlight.count < window, let index = scheduler.take(for: number) {
+                inFlight[chunks[index]] = index
+                do { try await connection.send(.blobGet(chunks[index])) } catch {
+                    giveBack()
+                    await connection.close()
+                    return .disconnected
+                }
+            }
+            if inFlight.isEmpty {
+                if !scheduler.mayGetMore(number) { break }
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let message: WireMessage?
+            do { message = try await connection.receive() } catch { message = nil }
+            guard let message else {
+                giveBack()
+                await connection.close()
+                return .disconnected
+            }
+            switch message {
+            case let .blobData(id, bytes):
+                guard let index = inFlight.removeValue(forKey: id) else { continue }  // not asked for: ignored
+                let valid = bytes.count == BlobFormat.sealedSize && bytes.withUnsafeBytes { BlobFormat.blobID(of: $0) } == id
+                guard valid else {
+                    inFlight[id] = index
+                    giveBack()
+                    await connection.close()
+                    return .droppedForBadBlob
+                }
+                try bytes.withUnsafeBytes { (sealed) throws in
+                    try store.put(id, sealed: sealed)
+                    try opener.open(index: index, sealed: sealed, id: id)  // the hash matched: a failure is the descriptor's
+                    try partial.write(index: index, plaintext: UnsafeRawBufferPointer(opener.plaintext))
+                }
+                scheduler.finish(index)
+                report()
+            case let .blobMissing(id):
+                guard let index = inFlight.removeValue(forKey: id) else { continue }
+                scheduler.exclude(index, for: number)
+            case .goodbye:
+                giveBack()
+                await connection.close()
+                return .disconnected
+            default:
+                continue  // HELLO, FOLLOW, MANIFEST... of a gossip node: not ours to handle here
+            }
+        }
+        await connection.close()
+        return .finished
+    }
+}
+
+/// Which chunks are left and who is fetching them. Peers are numbered; a peer that said it lacks a chunk is not asked
+/// for it again.
+final class ChunkScheduler: Sendable {
+    private struct State {
+        var pending: [Int]
+        var inFlight = 0
+        var lacking: [Int: Set<Int>] = [:]
+        var active: Set<Int>
+    }
+    private let state: Mutex<State>
+
+    init(pending: [Int], peers: Int) {
+        state = Mutex(State(pending: pending, active: Set(0..<peers)))
+    }
+
+    /// The next chunk for peer `peer`, marked in flight.
+    func take(for peer: Int) -> Int? {
+        state.withLock { s in
+            guard let position = s.pending.firstIndex(where: { s.lacking[$0]?.contains(peer) != true }) else { return nil }
+            s.inFlight += 1
+            return s.pending.remove(at: position)
+        }
+    }
+
+    /// Chunks given back (their peer left or lied).
+    func putBack(_ indices: [Int]) {
+        state.withLock { s in
+            s.inFlight -= indices.count
+            s.pending = (s.pending + indices).sorted()
+        }
+    }
+
+    /// A chunk done.
+    func finish(_ index: Int) { state.withLock { $0.inFlight -= 1 } }
+
+    /// Peer `peer` lacks chunk `index`: it goes back for the others; dropped when every active peer lacks it.
+    func exclude(_ index: Int, for peer: Int) {
+        state.withLock { s in
+            s.inFlight -= 1
+            s.lacking[index, default: []].insert(peer)
+            if !s.active.isSubset(of: s.lacking[index]!) { s.pending = (s.pending + [index]).sorted() }
+        }
+    }
+
+    /// Peer `peer` stopped.
+    func leave(_ peer: Int) { _ = state.withLock { $0.active.remove(peer) } }
+
+    /// Whether peer `peer` should wait for more: chunks it could fetch are still pending or in flight elsewhere.
+    func mayGetMore(_ peer: Int) -> Bool {
+        state.withLock { s in s.inFlight > 0 || s.pending.contains { s.lacking[$0]?.contains(peer) != true } }
+    }
+}
+
+/// A client connection to a blob-serving node: HELLO exchanged, then wire messages.
+final class PeerConnection: Sendable {
+    let socket: SecureSocket
+
+    private init(socket: SecureSocket) { self.socket = socket }
+
+    /// How long a peer may send nothing while requests are outstanding before the connection is closed (its requests
+    /// then go to the other peers).
+    static let stallTimeout: TimeAmount = .seconds(30)
+
+    static func open(_ peer: BlobPeer, localStatic: X25519.PrivateKey) async throws -> PeerConnection {
+        var configuration = SecureTransportConfiguration()
+        configuration.idleTimeout = stallTimeout
+        configuration.receiveBufferMessages = 16  // at most 16 MiB of blobs buffered per peer
+        let socket = try await SecureSocket.connect(
+            host: peer.host, port: peer.port, localStatic: localStatic, remoteStatic: peer.staticKey, configuration: configuration)
+        let connection = PeerConnection(socket: socket)
+        try await connection.send(.hello(.init()))
+        return connection
+    }
+
+    func send(_ message: WireMessage) async throws { try await socket.send(WireCodec.encode(message)) }
+
+    /// The next wire message; nil at the end. A malformed message ends the connection (thrown).
+    func receive() async throws -> WireMessage? {
+        guard let bytes = try await socket.receive() else { return nil }
+        return try WireCodec.decode(bytes)
+    }
+
+    func close() async {
+        try? await send(.goodbye(code: GoodbyeCode.shutdown, reason: "done"))
+        await socket.close()
+    }
+}
+
+/// Labels of peers dropped for a bad blob, collected from the workers.
+final class DroppedPeers: Sendable {
+    private let list = Mutex<[String]>([])
+    func add(_ label: String) { list.withLock { $0.append(label) } }
+    var labels: [String] { list.withLock { $0 } }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import MegatorrentBlobs
+import Synchronization
+
+/// `megatorrent fetch LINK`: downloads the file a blob link names, from the local store and peers.
+struct FetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Download the file a blob link names, from the local store and from peers (docs/blobs.md).",
+        discussion: """
+            Chunks already in the local blob store are used first; the rest come from every --peer at once. Every \
+            blob is checked against its id, a peer sending a bad one is dropped, and the file appears at --out only \
+            once whole and matching its SHA-256 (until then OUT.mtpart and OUT.mtpart.state). Run the same command \
+            again after an interruption to resume. Fetched blobs stay in the store, so `serve --blobs` or \
+            `subscribe --blobs` on this state folder serves them. A progress bar on a terminal; with --json, \
+            {"event":"progress",…} lines then {"event":"done",…}.
+            """)
+
+    @Argument(help: "The link (magnet:?xs=urn:mtblob:…&mtk=…).")
+    var link: String
+
+    @Option(help: "Where to write the file (default: the descriptor's name in the current folder).")
+    var out: String?
+
+    @Option(name: .customLong("peer"), help: "A node serving blobs, HOST:PORT:KEY (repeatable).")
+    var peers: [String] = []
+
+    @Flag(help: "Replace the output file when it exists.")
+    var force = false
+
+    @Option(help: "Requests in flight per peer.")
+    var window = 4
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        for peer in peers { _ = try PeerAddress(parsing: peer) }
+        guard (1...64).contains(window) else { throw ValidationError("--window must be 1...64") }
+    }
+
+    func run() async throws {
+        let parsed = try BlobLink.parse(link)
+        let store = try BlobStores.open(global.stateDirectory)
+        let targets = try peers.map(PeerAddress.init(parsing:)).map {
+            BlobPeer(host: $0.address.host, port: $0.address.port, staticKey: $0.staticKey)
+        }
+        let key = try PeerNetworkOptions.nodeKey(global.stateDirectory)
+        let fetcher = BlobFetcher(store: store, localStatic: key, peers: targets, window: window)
+        let reporter = ProgressReporter(json: global.json)
+        let result = try await fetcher.fetch(link: parsed, outputPath: out, overwrite: force) { reporter.report($0) }
+        reporter.finish()
+        if global.json {
+            printJSON([
+                "event": "done", "path": result.path, "size": result.size, "resumed": result.resumed, "fromStore": result.fromStore,
+                "fromPeers": result.fromPeers, "droppedPeers": result.droppedPeers,
+            ])
+        } else {
+            for peer in result.droppedPeers { warn("dropped peer \(peer): it sent a bad blob") }
+            printLine("\(result.path) (\(result.size) bytes)")
+        }
+    }
+}
+
+/// Progress of a fetch: JSON lines on stdout (at most 5 a second, and the last), or a bar on a terminal's stderr.
+final class ProgressReporter: Sendable {
+    private let json: Bool
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private let last = Mutex<(at: ContinuousClock.Instant?, done: Int)>((nil, -1))
+
+    init(json: Bool) { self.json = json }
+
+    func report(_ progress: BlobFetcher.Progress) {
+        let due = last.withLock { last -> Bool in
+            let now = ContinuousClock.now
+            let final = progress.done == progress.total
+            guard progress.done != last.done, final || last.at.map({ now - $0 >= .milliseconds(200) }) ?? true else { return false }
+            last = (now, progress.done)
+            return true
+        }
+        guard due else { return }
+        if json {
+            printJSON(["event": "progress", "done": progress.done, "total": progress.total, "bytes": progress.bytes, "size": progress.size])
+        } else if terminal {
+            let fraction = progress.total == 0 ? 1 : Double(progress.done) / Double(progress.total)
+            let width = 30, filled = Int(fraction * Double(width))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(progress.done)/\(progress.total) chunks".utf8))
+        }
+    }
+
+    func finish() {
+        if !json && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,7 @@
+/// Answers the blob requests of the wire protocol (BLOB_QUERY, BLOB_GET) from a blob store; a gossip node hands them
+/// to one so that a single connection carries manifests and blobs.
+public protocol BlobResponder: Sendable {
+    /// The answer to `request` from the peer whose static key is `peer` (hex): BLOB_HAVE, BLOB_DATA or BLOB_MISSING;
+    /// nil for a message that is not a blob request.
+    func answer(_ request: WireMessage, peer: String) async -> WireMessage?
+}
