@@ -64,10 +64,29 @@ fetch() {
   mkdir -p "$work/src"
   cd "$work/src"
   ls qbittorrent_"$version"-*.dsc >/dev/null 2>&1 || apt-get source --download-only qbittorrent >/dev/null
-  rm -rf "$src"
-  dpkg-source -x qbittorrent_"$version"-*.dsc "$src" >/dev/null
-  cp -r "$root/cpp-reference/qbittorrent/src/." "$src/src/"
-  patch -d "$src" -p1 --forward --quiet < "$root/cpp-reference/qbittorrent/qbittorrent-$version-megatorrent.patch"
+  local fresh="$work/src/fresh"
+  rm -rf "$fresh"
+  dpkg-source -x qbittorrent_"$version"-*.dsc "$fresh" >/dev/null 2>&1
+  cp -r "$root/cpp-reference/qbittorrent/src/." "$fresh/src/"
+  patch -d "$fresh" -p1 --forward --quiet < "$root/cpp-reference/qbittorrent/qbittorrent-$version-megatorrent.patch"
+  # Into $src, touching only the files that changed, so that a rebuild is incremental.
+  python3 - "$fresh" "$src" <<'PY'
+import filecmp, os, shutil, sys
+fresh, src = sys.argv[1], sys.argv[2]
+for base, dirs, files in os.walk(fresh):
+    target = os.path.join(src, os.path.relpath(base, fresh))
+    os.makedirs(target, exist_ok=True)
+    for name in files:
+        a, b = os.path.join(base, name), os.path.join(target, name)
+        if not os.path.exists(b) or not filecmp.cmp(a, b, shallow=False):
+            shutil.copyfile(a, b)  # a new mtime: make sees the change
+            shutil.copymode(a, b)
+for base, dirs, files in os.walk(src, topdown=False):
+    for name in files:
+        if not os.path.exists(os.path.join(fresh, os.path.relpath(os.path.join(base, name), src))):
+            os.remove(os.path.join(base, name))
+PY
+  rm -rf "$fresh"
   echo "qBittorrent $version with Megatorrent in $src" >&2
 }
 

@@ -216,9 +216,11 @@ void MegatorrentService::attachToSession()
     }
     m_attached = true;
 
-    // From now on SessionImpl::readAlerts() passes every alert it pops to the node.
+    // From now on SessionImpl::readAlerts() passes every alert it pops to the node, and keeps the
+    // categories the node needs (DHT above all) in the alert mask when it applies its settings again.
     Megatorrent::Node *node = m_node.get();
-    session->setAlertObserver([node](const lt::alert *alert) { node->forwardAlert(alert); });
+    session->setAlertObserver([node](const lt::alert *alert) { node->forwardAlert(alert); }
+        , (lt::alert_category::status | lt::alert_category::error | lt::alert_category::dht | lt::alert_category::storage));
 }
 
 void MegatorrentService::detachFromSession()
