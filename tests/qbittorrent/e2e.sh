@@ -101,6 +101,7 @@ Accepted=true
 Session\Port=$bt_port
 Session\InterfaceAddress=127.0.0.1
 Session\DHTEnabled=true
+Session\DHTBootstrapNodes=127.0.0.1:$dht_port
 Session\LSDEnabled=false
 Session\PeXEnabled=false
 Session\DefaultSavePath=$work/downloads
@@ -117,7 +118,7 @@ General\Locale=en
 
 [Megatorrent]
 DHTNodes=127.0.0.1:$dht_port
-ResolveInterval=5
+ResolveInterval=${E2E_RESOLVE_INTERVAL:-5}
 EOF
 start_qbittorrent
 echo "qBittorrent $(api app/version) on 127.0.0.1:$web_port (BitTorrent and DHT on 127.0.0.1:$bt_port); megatorrent: $(api megatorrent/info)"
@@ -134,20 +135,36 @@ bad_status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$web_port
 
 say "4. The author publishes a manifest with the file's magnet on the DHT (CLI)"
 printf '{"collections":[{"title":"E2E channel","items":["%s"]}]}' "$magnet" >"$work/manifest.json"
+"$mt" manifest sign --key "$work/author.key" --sequence 1 --state-dir "$work/author" "$work/manifest.json" >"$work/signed.json"
 "$mt" publish --dht --key "$work/author.key" --state-dir "$work/author" --dht-listen 127.0.0.1:0 \
-  --dht-node "127.0.0.1:$dht_port" --dht-node "127.0.0.1:$bt_port" "$work/manifest.json" >"$work/publish.log" 2>&1 &
+  --dht-node "127.0.0.1:$dht_port" --dht-node "127.0.0.1:$bt_port" "$work/signed.json" >"$work/publish.log" 2>&1 &
 pids+=($!)
 wait_for_line "$work/publish.log" "published on the DHT" 90
 publish_time=$SECONDS
 cat "$work/publish.log"
 
-say "5. qBittorrent resolves the channel, adds the magnet with the category and save path, downloads it"
+say "5. qBittorrent resolves the channel (host mode), adds the magnet with the category and save path, downloads it"
+dht_wait="${E2E_DHT_WAIT:-90}"
+dht_ok=0
 info=""
-for _ in $(seq 240); do
+for _ in $(seq $((dht_wait * 2))); do
   info="$(api "torrents/info?hashes=$hash")"
-  [ "$(json 'len(d)' <<<"$info")" = 1 ] && break
+  [ "$(json 'len(d)' <<<"$info")" = 1 ] && { dht_ok=1; break; }
   sleep 0.5
 done
+if [ $dht_ok = 1 ]; then
+  echo "DHT (host mode): resolved by qBittorrent's session in $((SECONDS - publish_time)) s"
+else
+  echo "DHT (host mode): NOT resolved by qBittorrent's session in $dht_wait s (see docs/qbittorrent.md, known issue);"
+  echo "the same signed manifest is offered through the WebAPI (megatorrent/offer) to check everything after it"
+  api megatorrent/offer --data-urlencode "manifest@$work/signed.json" | tee "$work/offer.json"; echo
+  [ "$(json 'd["outcome"]' <"$work/offer.json")" = updated ] || fail "the offered manifest was not taken"
+  for _ in $(seq 60); do
+    info="$(api "torrents/info?hashes=$hash")"
+    [ "$(json 'len(d)' <<<"$info")" = 1 ] && break
+    sleep 0.5
+  done
+fi
 [ "$(json 'len(d)' <<<"$info")" = 1 ] || { api megatorrent/subscriptions; fail "the torrent did not appear in torrents/info"; }
 echo "in torrents/info after $((SECONDS - publish_time)) s: $(json 'd[0]["name"] + " category=" + d[0]["category"] + " save_path=" + d[0]["save_path"]' <<<"$info")"
 [ "$(json 'd[0]["category"]' <<<"$info")" = channels ] || fail "wrong category"
@@ -190,4 +207,9 @@ api megatorrent/unsubscribe -d "channel=$channel" >/dev/null
 [ "$(json 'len(d)' <<<"$(api "torrents/info?hashes=$hash")")" = 1 ] || fail "unsubscribe removed the torrent"
 echo "unsubscribed; the torrent stays"
 
-say "e2e: all checks passed"
+if [ $dht_ok = 1 ]; then
+  say "e2e: all checks passed"
+else
+  say "e2e: every check passed except the DHT (host-mode) delivery"
+  exit 1
+fi

@@ -184,7 +184,8 @@ void MegatorrentService::attachToSession()
     BitTorrent::SessionImpl *session = sessionImpl();
     lt::session *nativeSession = session->nativeSession();
 
-    // Extra DHT nodes (e.g. on a private or loopback network), "host:port" separated by commas.
+    // Extra DHT nodes on a private or loopback network, "host:port" separated by commas: the DHT's
+    // restrictions on addresses are lifted for them.
     const QString dhtNodes = SettingValue<QString>(u"Megatorrent/DHTNodes"_qs).get();
     if (!dhtNodes.isEmpty())
     {
@@ -192,6 +193,9 @@ void MegatorrentService::attachToSession()
         pack.set_bool(lt::settings_pack::dht_restrict_routing_ips, false);
         pack.set_bool(lt::settings_pack::dht_restrict_search_ips, false);
         pack.set_bool(lt::settings_pack::dht_prefer_verified_node_ids, false);
+        // Every node of a loopback swarm has the same address: libtorrent's per-address limits would block it.
+        pack.set_int(lt::settings_pack::dht_block_ratelimit, 100000);
+        pack.set_int(lt::settings_pack::dht_upload_rate_limit, 10000000);
         nativeSession->apply_settings(pack);
         for (const QString &node : asConst(dhtNodes.split(u',', Qt::SkipEmptyParts)))
         {
@@ -437,13 +441,19 @@ bool MegatorrentService::refresh(const QString &channel, QString *error)
     Megatorrent::Node *node = m_node.get();
     QThreadPool::globalInstance()->start([node, channel = id.toStdString()]()
     {
+        const QString channelID = QString::fromStdString(channel);
         try
         {
-            node->resolveDHT(channel);
+            if (node->resolveDHT(channel))
+                LogMsg(tr("Megatorrent: channel %1 resolved on the DHT").arg(channelID));
+            else
+                LogMsg(tr("Megatorrent: channel %1 has no pointer on the DHT yet").arg(channelID));
         }
-        catch (const Megatorrent::Error &)
+        catch (const Megatorrent::Error &error)
         {
-            // Not found or timed out: the periodic resolution tries again.
+            // The periodic resolution tries again.
+            LogMsg(tr("Megatorrent: resolving channel %1 on the DHT failed. Reason: %2")
+                .arg(channelID, QString::fromStdString(error.what())), Log::WARNING);
         }
     });
     return true;
