@@ -11,7 +11,10 @@
 #   4. the author publishes a manifest listing the file's magnet with the CLI (publish --dht), into
 #      the loopback DHT that qBittorrent's own session (host mode) is part of;
 #   5. qBittorrent resolves the channel, adds the magnet with the subscription's category and save
-#      path (/api/v2/torrents/info), downloads it from the seeder, and the bytes match;
+#      path (/api/v2/torrents/info), downloads it from the seeder, and the bytes match. When the DHT
+#      delivery has not come within E2E_DHT_WAIT seconds (default 90; a known failure, see
+#      docs/qbittorrent.md), the same signed manifest is offered through /api/v2/megatorrent/offer so
+#      that every later check still runs, and the test ends non-zero;
 #   6. the WebUI's Channels tab, in headless Chromium, shows the subscription (DOM checked, PNG kept);
 #   7. after a restart the subscription and its options are still there; unsubscribe empties the list.
 #
@@ -104,6 +107,9 @@ Session\DHTEnabled=true
 Session\DHTBootstrapNodes=127.0.0.1:$dht_port
 Session\LSDEnabled=false
 Session\PeXEnabled=false
+Session\MultiConnectionsPerIp=true
+Session\SSRFMitigation=false
+Session\QueueingSystemEnabled=false
 Session\DefaultSavePath=$work/downloads
 
 [Network]
