@@ -172,6 +172,8 @@ public struct ChannelResolver: Sendable {
     /// 15 s when a node near the info-hash has left) would wait that long. The shim has no call to look peers up again,
     /// so the torrent is removed (keeping its files) and added again, which starts a new lookup.
     static let relookupAfter = Duration.seconds(5)
+    /// The longest wait between two lookups.
+    static let relookupLimit = Duration.seconds(120)
 
     /// Waits for the torrent (bounded; looking its peers up again while it has none, when `relookupInto` is the save
     /// path of a torrent added here), reads its file and checks it against the pointer.
@@ -183,12 +185,14 @@ public struct ChannelResolver: Sendable {
         var wait: Wait
         while true {  // at least one wait: a torrent already complete is finished even with no time left
             wait = await Self.waitForManifest(infoHash, torrents, min(deadline, ContinuousClock.now + patience))
-            guard case .timedOut = wait, ContinuousClock.now < deadline else { break }
+            // A cancelled task (a host detaching) times out at once: stop rather than spin.
+            guard case .timedOut = wait, ContinuousClock.now < deadline, !Task.isCancelled else { break }
             if let savePath, let status = try? torrents.status(infoHash), status.peerCount == 0 {
                 _ = try? await torrents.remove(infoHash, deleteFiles: false, timeout: .seconds(10))
                 _ = try? await torrents.add(infoHash: infoHash, savePath: savePath)  // a failure shows in the next wait
             }
-            patience *= 2
+            // Doubling without a bound overflowed Duration (a trap, which killed qBittorrent at shutdown).
+            patience = min(patience * 2, Self.relookupLimit)
         }
         switch wait {
         case .finished: break
