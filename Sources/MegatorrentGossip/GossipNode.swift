@@ -40,7 +40,9 @@ public final class GossipNode: Sendable {
         var known: [PeerRecord] = []
         var listener: SecureListener?
         var listenPort: UInt16 = 0
-        var tasks: [Task<Void, Never>] = []
+        /// Running tasks (the accept loop, one per connection), each removing itself when it ends.
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        var nextTaskID: UInt64 = 0
         var closed = false
     }
 
@@ -80,7 +82,8 @@ public final class GossipNode: Sendable {
         state.withLock { state in
             state.listener = listener
             state.listenPort = UInt16(clamping: bound)
-            state.tasks.append(task)
+            state.nextTaskID += 1
+            state.tasks[state.nextTaskID] = task
         }
         return bound
     }
@@ -127,8 +130,8 @@ public final class GossipNode: Sendable {
     public func close() async {
         let (listener, tasks, all) = state.withLock { state in
             state.closed = true
-            defer { state.tasks = [] }
-            return (state.listener, state.tasks, Array(state.links.values))
+            defer { state.tasks = [:] }
+            return (state.listener, Array(state.tasks.values), Array(state.links.values))
         }
         await listener?.close()
         for link in all {
@@ -148,8 +151,12 @@ public final class GossipNode: Sendable {
     private func spawn(_ body: @escaping @Sendable () async -> Void) {
         state.withLock { state in
             guard !state.closed else { return }
-            state.tasks.removeAll { $0.isCancelled }
-            state.tasks.append(Task { await body() })
+            state.nextTaskID += 1
+            let id = state.nextTaskID
+            state.tasks[id] = Task { [weak self] in
+                await body()
+                _ = self?.state.withLock { $0.tasks.removeValue(forKey: id) }
+            }
         }
     }
 
