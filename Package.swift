@@ -129,6 +129,7 @@ let package = Package(
         .executableTarget(
             name: "MegatorrentBench",
             dependencies: [
+                "MegatorrentLineProcess",
                 "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentTracker", "MegatorrentNoise", "MegatorrentSecureTransport",
                 "MegatorrentTorrent", "MegatorrentDHT", "MegatorrentBencode", "MegatorrentBlobs",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,8 +186,9 @@ let package = Package(
                 "MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent",
                 "MegatorrentTestSupport",
             ]),
+        .target(name: "MegatorrentLineProcess", path: "Tests/LineProcess"),
         .target(
-            name: "MegatorrentTestSupport", dependencies: ["MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto"],
+            name: "MegatorrentTestSupport", dependencies: ["MegatorrentLineProcess", "MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto"],
             path: "Tests/Support"),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto", "MegatorrentTestSupport"]),

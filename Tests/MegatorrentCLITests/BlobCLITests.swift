@@ -69,8 +69,7 @@ final class BlobCLITests: XCTestCase {
             XCTAssertEqual(line["event"] as? String, "progress")
             seen = line["done"] as? Int ?? 0
         }
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        first.process.killImmediately()
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no file before it is whole")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".mtpart"))
 

@@ -87,80 +87,23 @@ final class DHTCLITests: XCTestCase {
     }
 }
 
-/// A long-running `megatorrent` process whose standard output is read line by line.
+/// A long-running `megatorrent` process (with the runner's state folder) whose output is read line by line.
 struct LongRunning {
-    let process: Process
-    private let lines: LineReader
+    let process: LineProcess
 
     init(_ runner: CLIRunner, _ arguments: [String]) throws {
-        process = Process()
-        process.executableURL = CLIRunner.binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["MEGATORRENT_HOME"] = runner.stateDirectory
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.standardError
-        try process.run()
-        lines = LineReader(out.fileHandleForReading)
+        process = try LineProcess(
+            name: "megatorrent \(arguments.first ?? "")", executable: CLIRunner.binary.path, arguments: arguments,
+            environment: ["MEGATORRENT_HOME": runner.stateDirectory])
     }
 
     /// The next line of output as a JSON object; fails when none comes within `timeout` seconds.
     func nextJSON(timeout: Double) throws -> [String: Any] {
-        let line = try XCTUnwrap(lines.next(timeout: timeout), "no line within \(timeout) s from \(process.arguments ?? [])")
+        let line = try process.readLine(timeout: timeout)
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
     }
 
-    /// Sends SIGTERM and waits for the exit (SIGKILL after 20 s); returns the exit status.
+    /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
-    func stop() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-}
-
-/// Lines of a pipe, read on a background thread; `next(timeout:)` waits for one.
-final class LineReader: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var lines: [String] = []
-    private var ended = false
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            var buffer = Data()
-            // availableData returns what the pipe has (read(upToCount:) would wait for the whole count).
-            while case let chunk = handle.availableData, !chunk.isEmpty {
-                buffer += chunk
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                    buffer = Data(buffer[buffer.index(after: newline)...])
-                    condition.lock()
-                    lines.append(line)
-                    condition.broadcast()
-                    condition.unlock()
-                }
-            }
-            condition.lock()
-            ended = true
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
-    /// The next line, or `nil` when the pipe ended or `timeout` seconds passed first.
-    func next(timeout: Double) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while lines.isEmpty, !ended {
-            guard condition.wait(until: deadline) else { break }
-        }
-        return lines.isEmpty ? nil : lines.removeFirst()
-    }
+    func stop() -> Int32 { process.terminate() }
 }

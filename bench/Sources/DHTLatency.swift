@@ -5,6 +5,7 @@ import Foundation
 import MegatorrentBencode
 import MegatorrentCrypto
 import MegatorrentDHT
+import MegatorrentLineProcess
 import MegatorrentTorrent
 
 /// The `q`-quantile (0...1) of `values`, nearest rank.

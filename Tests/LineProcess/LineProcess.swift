@@ -1,17 +1,17 @@
-// A copy of Tests/Support/LineProcess.swift (the bench cannot link the test support target, which links XCTest).
 import Foundation
 
 /// A child process spoken to one line at a time (commands on its stdin, answers on its stdout), every wait bounded.
-/// ``stop()`` (also run by `deinit`) closes its stdin and kills it when it has not exited within 5 s.
-final class LineProcess: @unchecked Sendable {
+/// ``stop()`` (also run by `deinit`) closes its stdin and kills it when it has not exited within 5 s. Shared by the
+/// test targets and the benchmarks (a target of its own: test support imports XCTest, the benchmarks must not).
+public final class LineProcess: @unchecked Sendable {
     /// What went wrong talking to the child.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(description: String) { self.description = description }
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The child's name in messages.
-    let name: String
+    public let name: String
     private let process = Process()
     private let input = Pipe()
     private let lock = NSLock()
@@ -19,11 +19,14 @@ final class LineProcess: @unchecked Sendable {
     private var ended = false
     private let arrived = DispatchSemaphore(value: 0)
 
-    /// Starts `executable arguments…`; its stderr goes to ours.
-    init(name: String, executable: String, arguments: [String]) throws {
+    /// Starts `executable arguments…` (with `environment` added to ours); its stderr goes to ours.
+    public init(name: String, executable: String, arguments: [String], environment: [String: String] = [:]) throws {
         self.name = name
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -51,7 +54,7 @@ final class LineProcess: @unchecked Sendable {
     deinit { stop() }
 
     /// The next line the child prints, waiting at most `timeout` seconds.
-    func readLine(timeout: Double) throws -> String {
+    public func readLine(timeout: Double) throws -> String {
         let deadline = DispatchTime.now() + timeout
         while true {
             let (line, over): (String?, Bool) = lock.withLock {
@@ -67,12 +70,12 @@ final class LineProcess: @unchecked Sendable {
     }
 
     /// Writes `line` and a newline to the child's stdin.
-    func send(_ line: String) throws {
+    public func send(_ line: String) throws {
         try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Sends `line` and returns the next line as a JSON object.
-    func request(_ line: String, timeout: Double) throws -> [String: Any] {
+    public func request(_ line: String, timeout: Double) throws -> [String: Any] {
         try send(line)
         let answer = try readLine(timeout: timeout)
         guard let object = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any] else {
@@ -81,8 +84,27 @@ final class LineProcess: @unchecked Sendable {
         return object
     }
 
+    /// Sends SIGTERM and waits for the exit (SIGKILL after 20 s); returns the exit status. For long-running
+    /// commands that stop cleanly on a signal.
+    @discardableResult
+    public func terminate() -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Kills the child at once (SIGKILL, a crash as far as it can tell) and waits for it.
+    public func killImmediately() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     /// Closes the child's stdin and waits 5 s for it to exit, then kills it (SIGKILL). Idempotent.
-    func stop() {
+    public func stop() {
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { usleep(10_000) }
