@@ -33,7 +33,8 @@ public enum BlobFormat {
 
     /// The number of chunks of a file of `size` bytes (0 for an empty file).
     public static func chunkCount(forSize size: UInt64) -> UInt64 {
-        (size + UInt64(chunkSize) - 1) / UInt64(chunkSize)
+        // Not (size + chunkSize - 1) / chunkSize: that overflows for sizes near UInt64.max (a forged descriptor).
+        size / UInt64(chunkSize) + (size % UInt64(chunkSize) == 0 ? 0 : 1)
     }
 }
 

@@ -34,7 +34,12 @@ final class BlobFormatTests: XCTestCase {
         badCount[12] = 0  // size 0 with one chunk
         var badName = good
         badName[79] = 0x2f  // "/"
-        for bytes in [Array(good.prefix(100)), badPadding, badCount, badName, [UInt8](repeating: 0, count: BlobFormat.chunkSize)] {
+        var hugeSize = good  // size 0xffffffffffffff1f: the chunk count must not overflow (a fuzzer's find)
+        hugeSize.replaceSubrange(5..<13, with: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f])
+        XCTAssertEqual(BlobFormat.chunkCount(forSize: .max), UInt64.max / UInt64(BlobFormat.chunkSize) + 1)
+        XCTAssertEqual(BlobFormat.chunkCount(forSize: UInt64(BlobFormat.chunkSize)), 1)
+        XCTAssertEqual(BlobFormat.chunkCount(forSize: UInt64(BlobFormat.chunkSize) + 1), 2)
+        for bytes in [Array(good.prefix(100)), badPadding, badCount, badName, hugeSize, [UInt8](repeating: 0, count: BlobFormat.chunkSize)] {
             XCTAssertThrowsError(try FileDescriptor.parse(bytes))
         }
         XCTAssertThrowsError(try FileDescriptor(name: "..", size: 0, plaintextSHA256: [UInt8](repeating: 0, count: 32), key: try SecureBytes.random(count: 32), chunks: []))
