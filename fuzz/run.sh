@@ -34,6 +34,8 @@ for target in "${targets[@]}"; do
   set -e
   grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ *DONE)" "fuzz/crashes/.last-$target.log" || true
   if [ "$status" -ne 0 ]; then
+    # The sanitizer's or Swift's own error line first (the tail alone is mostly the shadow-byte legend).
+    grep -E "(ERROR: |SUMMARY: |Fatal error|deadly signal)" "fuzz/crashes/.last-$target.log" | head -n 5 || true
     tail -n 40 "fuzz/crashes/.last-$target.log"
     echo "fuzz: $target FAILED (status $status); the input is in fuzz/crashes/" >&2
     exit 1
