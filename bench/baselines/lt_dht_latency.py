@@ -19,66 +19,21 @@ The binding has no ed25519 call: the benchmark passes the public key of the seed
 secret libtorrent wants is the SHA-512 of the seed with its first half clamped.
 """
 
-import hashlib
-import json
+import os
 import sys
 import time
 
 import libtorrent as lt
 
-SETTINGS = {
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": True,
-    "dht_bootstrap_nodes": "",
-    "dht_restrict_routing_ips": False,
-    "dht_restrict_search_ips": False,
-    "dht_prefer_verified_node_ids": False,
-    "dht_block_ratelimit": 100000,
-    "dht_upload_rate_limit": 10000000,
-    "enable_lsd": False,
-    "enable_upnp": False,
-    "enable_natpmp": False,
-    "alert_mask": lt.alert.category_t.dht_notification
-    | lt.alert.category_t.dht_operation_notification
-    | lt.alert.category_t.stats_notification
-    | lt.alert.category_t.error_notification,
-}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "interop"))
+from lt_loopback import SETTINGS, libtorrent_secret, node_count, reply, wait_alerts  # noqa: E402
+
 SALT = b""
-
-
-def reply(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
-def wait_for(session, deadline, accept):
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        session.wait_for_alert(max(1, int(left * 1000)))
-        for alert in session.pop_alerts():
-            result = accept(alert)
-            if result is not None:
-                return result
-
-
-def node_count(session, deadline):
-    session.post_dht_stats()
-    return wait_for(
-        session,
-        deadline,
-        lambda a: sum(b["num_nodes"] for b in a.routing_table) if isinstance(a, lt.dht_stats_alert) else None,
-    )
 
 
 def main():
     seed, public = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
-    secret = bytearray(hashlib.sha512(seed).digest())
-    secret[0] &= 248
-    secret[31] &= 63
-    secret[31] |= 64
-    secret = bytes(secret)
+    secret = libtorrent_secret(seed)
 
     putter, getter = lt.session(SETTINGS), lt.session(SETTINGS)
     deadline = time.monotonic() + 10
@@ -116,7 +71,7 @@ def main():
             value = b"round %d" % rounds
             start = time.perf_counter()
             putter.dht_put_mutable_item(secret, public, value, SALT)
-            seq = wait_for(
+            seq = wait_alerts(
                 putter,
                 end,
                 lambda a: a.seq if isinstance(a, lt.dht_put_alert) and bytes(a.public_key) == public else None,
@@ -139,7 +94,7 @@ def main():
                     # one without the new seq means look again.
                     return -1 if alert.authoritative else None
 
-                result = wait_for(getter, end, accept)
+                result = wait_alerts(getter, end, accept)
                 if result is not None and result >= seq:
                     found = result
             stop = time.perf_counter()

@@ -35,6 +35,8 @@
 
 #include "mtlt_shim.h"
 
+#include "loopback_host_settings.hpp"
+
 namespace
 {
 using clock_type = std::chrono::steady_clock;
@@ -66,25 +68,6 @@ struct wakeup
         self->cv.notify_all();
     }
 };
-
-lt::settings_pack host_settings()
-{
-    lt::settings_pack pack;
-    pack.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
-    pack.set_str(lt::settings_pack::dht_bootstrap_nodes, "");
-    pack.set_bool(lt::settings_pack::enable_dht, true);
-    pack.set_bool(lt::settings_pack::enable_lsd, false);
-    pack.set_bool(lt::settings_pack::enable_upnp, false);
-    pack.set_bool(lt::settings_pack::enable_natpmp, false);
-    pack.set_bool(lt::settings_pack::dht_restrict_routing_ips, false);
-    pack.set_bool(lt::settings_pack::dht_restrict_search_ips, false);
-    pack.set_bool(lt::settings_pack::dht_prefer_verified_node_ids, false);
-    pack.set_int(lt::settings_pack::dht_block_ratelimit, 100000);
-    pack.set_int(lt::settings_pack::dht_upload_rate_limit, 10000000);
-    // Like qBittorrent: status and errors, no DHT category (the shim adds it on attach).
-    pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::status | lt::alert_category::error);
-    return pack;
-}
 
 // Runs the host's alert loop (pop, forward everything) until `done` holds or 10 s pass.
 bool host_loop_until(lt::session &host, mtlt_session *attached, const std::function<bool()> &done)
@@ -291,7 +274,7 @@ bool wait_running(const std::function<bool()> &running)
 
 int main()
 {
-    auto host = std::make_unique<lt::session>(lt::session_params(host_settings()));
+    auto host = std::make_unique<lt::session>(lt::session_params(megatorrent_test::loopbackHostSettings()));
 
     mtlt_session *attached = nullptr;
     check(mtlt_session_attach(&attached, host.get()) == MTLT_OK && attached != nullptr, "attach to the host's session");

@@ -26,6 +26,8 @@
 
 #include "megatorrent.h"
 
+#include "loopback_host_settings.hpp"
+
 namespace
 {
 int failures = 0;
@@ -42,26 +44,6 @@ void check(bool ok, const std::string &what)
     }
 }
 
-lt::settings_pack loopback_settings()
-{
-    lt::settings_pack pack;
-    pack.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
-    pack.set_str(lt::settings_pack::dht_bootstrap_nodes, "");
-    pack.set_bool(lt::settings_pack::enable_dht, true);
-    pack.set_bool(lt::settings_pack::enable_lsd, false);
-    pack.set_bool(lt::settings_pack::enable_upnp, false);
-    pack.set_bool(lt::settings_pack::enable_natpmp, false);
-    pack.set_bool(lt::settings_pack::dht_restrict_routing_ips, false);
-    pack.set_bool(lt::settings_pack::dht_restrict_search_ips, false);
-    pack.set_bool(lt::settings_pack::dht_prefer_verified_node_ids, false);
-    pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
-    pack.set_int(lt::settings_pack::dht_block_ratelimit, 100000);
-    pack.set_int(lt::settings_pack::dht_upload_rate_limit, 10000000);
-    // As qBittorrent: status and errors only; attaching adds what the node needs.
-    pack.set_int(lt::settings_pack::alert_mask, lt::alert_category::status | lt::alert_category::error);
-    return pack;
-}
-
 // A host: its own session, an mt_node attached to it, and the thread that pops alerts and forwards them.
 struct host
 {
@@ -71,7 +53,7 @@ struct host
     std::thread alert_thread;
     std::string state_dir;
 
-    explicit host(const std::string &dir) : session(new lt::session(lt::session_params(loopback_settings()))), state_dir(dir)
+    explicit host(const std::string &dir) : session(new lt::session(lt::session_params(megatorrent_test::loopbackHostSettings()))), state_dir(dir)
     {
         mt_node_options options = MT_NODE_OPTIONS_INIT;
         options.state_dir = state_dir.c_str();
@@ -165,7 +147,7 @@ int main()
     const std::string folder = mkdtemp(folder_template);
     {
         host a(folder + "/a"), b(folder + "/b");
-        lt::session plain1{lt::session_params(loopback_settings())}, plain2{lt::session_params(loopback_settings())};
+        lt::session plain1{lt::session_params(megatorrent_test::loopbackHostSettings())}, plain2{lt::session_params(megatorrent_test::loopbackHostSettings())};
 
         mt_dht_options options = MT_DHT_OPTIONS_INIT;
         options.resolve_interval_s = 1;  // B resolves its subscriptions every second

@@ -32,11 +32,11 @@ OpenSSL, is involved on this side.
 """
 
 import hashlib
-import json
 import sys
 import time
 
 import libtorrent as lt
+from lt_loopback import SETTINGS, libtorrent_secret, node_count, reply, wait_alerts
 
 # --- Ed25519 (RFC 8032, section 6 reference arithmetic) ---------------------------------------
 
@@ -110,12 +110,8 @@ def _equal(a, b):
 
 def libtorrent_keypair(seed):
     """(libtorrent's 64-byte secret key, the 32-byte public key) of a 32-byte seed."""
-    digest = bytearray(hashlib.sha512(seed).digest())
-    digest[0] &= 248
-    digest[31] &= 63
-    digest[31] |= 64
-    scalar = int.from_bytes(digest[:32], "little")
-    return bytes(digest), _compress(_mul(scalar, G))
+    secret = libtorrent_secret(seed)
+    return secret, _compress(_mul(int.from_bytes(secret[:32], "little"), G))
 
 
 def ed25519_verify(public_key, message, signature):
@@ -137,54 +133,6 @@ def bep44_payload(salt, seq, value):
 
 
 # --- The session ------------------------------------------------------------------------------
-
-SETTINGS = {
-    # An explicit IP: 0.0.0.0 or an `l` suffix would keep the DHT off.
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": True,
-    "dht_bootstrap_nodes": "",
-    "dht_restrict_routing_ips": False,
-    "dht_restrict_search_ips": False,
-    "dht_prefer_verified_node_ids": False,
-    "dht_block_ratelimit": 100000,
-    "dht_upload_rate_limit": 10000000,
-    "enable_lsd": False,
-    "enable_upnp": False,
-    "enable_natpmp": False,
-    "alert_mask": lt.alert.category_t.dht_notification
-    | lt.alert.category_t.dht_operation_notification
-    | lt.alert.category_t.stats_notification
-    | lt.alert.category_t.error_notification,
-}
-
-
-def reply(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
-def wait_alerts(session, deadline, accept):
-    """Pops alerts until `accept(alert)` returns something other than None, or the deadline."""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        session.wait_for_alert(max(1, int(left * 1000)))
-        for alert in session.pop_alerts():
-            result = accept(alert)
-            if result is not None:
-                return result
-
-
-def node_count(session, deadline):
-    session.post_dht_stats()
-
-    def accept(alert):
-        if isinstance(alert, lt.dht_stats_alert):
-            return sum(bucket["num_nodes"] for bucket in alert.routing_table)
-        return None
-
-    return wait_alerts(session, deadline, accept)
 
 
 def text(data):
