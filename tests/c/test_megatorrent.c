@@ -12,19 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed = 0;
-static int failed = 0;
+#include "check.h"
 
-#define CHECK(condition)                                                                        \
-    do {                                                                                        \
-        if (condition) {                                                                        \
-            passed++;                                                                           \
-        } else {                                                                                \
-            failed++;                                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__,   \
-                    #condition, mt_error_last() ? mt_error_last() : "none");                    \
-        }                                                                                       \
-    } while (0)
 
 static const char *UNSIGNED =
     "{\"collections\":[{\"title\":\"Films\",\"items\":["
@@ -391,6 +380,5 @@ int main(void)
     char command[600];
     snprintf(command, sizeof command, "rm -rf '%s'", folder);
     CHECK(system(command) == 0);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

@@ -17,19 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed = 0;
-static int failed = 0;
+#include "check.h"
 
-#define CHECK(condition)                                                                        \
-    do {                                                                                        \
-        if (condition) {                                                                        \
-            passed++;                                                                           \
-        } else {                                                                                \
-            failed++;                                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__,   \
-                    #condition, mt_error_last() ? mt_error_last() : "none");                    \
-        }                                                                                       \
-    } while (0)
 
 static const unsigned int WAIT_MS = 10000;
 
@@ -446,6 +435,5 @@ int main(void)
     test_listener_close();
 
     rmdir(folder);
-    printf("%d checks passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }
