@@ -38,6 +38,8 @@ public final class HandshakeState {
     private var messageIndex = 0
     private var phase = Phase.inProgress
     private var transport: (first: CipherState, second: CipherState)?
+    /// Where the `ss` result comes from when set (a peer's repeated handshakes skip that DH).
+    private let staticStaticCache: StaticStaticCache?
 
     /// Starts a handshake: `Initialize(handshake_pattern, initiator, prologue, s, e, rs, re)`.
     ///
@@ -45,9 +47,11 @@ public final class HandshakeState {
     /// `remoteStatic` is required for an IK initiator (it is the responder's pre-message key).
     public convenience init(
         protocolName: NoiseProtocolName, role: NoiseRole, prologue: [UInt8],
-        localStatic: X25519.PrivateKey?, remoteStatic: [UInt8]?
+        localStatic: X25519.PrivateKey?, remoteStatic: [UInt8]?, staticStaticCache: StaticStaticCache? = nil
     ) throws(NoiseError) {
-        try self.init(protocolName: protocolName, role: role, prologue: prologue, localStatic: localStatic, remoteStatic: remoteStatic, localEphemeral: nil)
+        try self.init(
+            protocolName: protocolName, role: role, prologue: prologue, localStatic: localStatic, remoteStatic: remoteStatic,
+            localEphemeral: nil, staticStaticCache: staticStaticCache)
     }
 
     /// As the public initialiser, with a fixed ephemeral key: for test vectors only. A fixed
@@ -55,7 +59,8 @@ public final class HandshakeState {
     @_spi(NoiseTesting)
     public init(
         protocolName: NoiseProtocolName, role: NoiseRole, prologue: [UInt8],
-        localStatic: X25519.PrivateKey?, remoteStatic: [UInt8]?, localEphemeral: X25519.PrivateKey?
+        localStatic: X25519.PrivateKey?, remoteStatic: [UInt8]?, localEphemeral: X25519.PrivateKey?,
+        staticStaticCache: StaticStaticCache? = nil
     ) throws(NoiseError) {
         let pattern = protocolName.pattern
         let needsLocalStatic = role == .initiator ? pattern.initiatorHasStatic : pattern.responderHasStatic
@@ -69,6 +74,7 @@ public final class HandshakeState {
         self.symmetric = try SymmetricState(protocolName: protocolName)
         self.localStatic = needsLocalStatic ? localStatic : nil
         self.localEphemeral = localEphemeral
+        self.staticStaticCache = staticStaticCache
         // Only a pre-message key is known in advance; other static keys are learnt.
         self.remoteStatic = role == .initiator && pattern.responderStaticIsPremessage ? remoteStatic : nil
 
@@ -200,7 +206,13 @@ public final class HandshakeState {
         guard let local else { throw .missingKey("local key for \(token)") }
         guard let remote else { throw .missingKey("remote key for \(token)") }
         let shared: SecureBytes
-        do { shared = try local.sharedSecret(with: remote) } catch { throw NoiseError(error) }
+        do {
+            if token == .ss, let staticStaticCache {
+                shared = try staticStaticCache.sharedSecret(local: local, remote: remote)
+            } else {
+                shared = try local.sharedSecret(with: remote)
+            }
+        } catch { throw NoiseError(error) }
         try symmetric.mixKey(shared)
     }
 }

@@ -41,7 +41,7 @@ public final class InitiatorHandshake {
     public init(localStatic: X25519.PrivateKey, remoteStatic: [UInt8], timestamp: TAI64NTimestamp = .nextForInitiation()) throws(NoiseError) {
         state = try HandshakeState(
             protocolName: SecureProfile.protocolName, role: .initiator, prologue: SecureProfile.prologue,
-            localStatic: localStatic, remoteStatic: remoteStatic)
+            localStatic: localStatic, remoteStatic: remoteStatic, staticStaticCache: .shared)
         self.timestamp = timestamp
     }
 
@@ -77,7 +77,7 @@ public final class ResponderHandshake {
     public init(localStatic: X25519.PrivateKey, replayGuard: ReplayGuard) throws(NoiseError) {
         state = try HandshakeState(
             protocolName: SecureProfile.protocolName, role: .responder, prologue: SecureProfile.prologue,
-            localStatic: localStatic, remoteStatic: nil)
+            localStatic: localStatic, remoteStatic: nil, staticStaticCache: .shared)
         self.replayGuard = replayGuard
     }
 
