@@ -41,7 +41,7 @@ let package = Package(
         // Identity and manifests: pure code.
         .target(name: "MegatorrentCrypto", dependencies: ["COpenSSL"]),
         .target(name: "MegatorrentJSON"),
-        .target(name: "MegatorrentManifest", dependencies: ["MegatorrentCrypto", "MegatorrentJSON"]),
+        .target(name: "MegatorrentManifest", dependencies: ["MegatorrentCrypto", "MegatorrentJSON", "MegatorrentWire"]),
         .target(name: "MegatorrentIdentity", dependencies: ["MegatorrentCrypto"]),
         .target(name: "MegatorrentBencode"),
         .target(name: "MegatorrentWire"),
@@ -96,7 +96,8 @@ let package = Package(
         .target(
             name: "MegatorrentBlobs",
             dependencies: [
-                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentSecureTransport", .product(name: "NIOCore", package: "swift-nio"),
+                "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentWire", "MegatorrentSecureTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
         // A node: the sources wired to the engine, and the duties that keep channels reachable.
@@ -161,7 +162,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
-        .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON"]),
+        .testTarget(name: "MegatorrentManifestTests", dependencies: ["MegatorrentManifest", "MegatorrentCrypto", "MegatorrentJSON", "MegatorrentWire"]),
         .testTarget(name: "MegatorrentIdentityTests", dependencies: ["MegatorrentIdentity", "MegatorrentCrypto"]),
         .testTarget(
             name: "MegatorrentStateTests",
@@ -173,7 +174,7 @@ let package = Package(
         .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
         .testTarget(
             name: "MegatorrentBlobsTests",
-            dependencies: ["MegatorrentBlobs", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport"]),
+            dependencies: ["MegatorrentBlobs", "MegatorrentManifest", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport"]),
         .testTarget(
             name: "MegatorrentGossipTests",
             dependencies: [

@@ -107,7 +107,8 @@ typedef enum mt_manifest_status {
     MT_MANIFEST_INVALID_SIGNATURE_ENCODING = 14,
     MT_MANIFEST_BAD_SIGNATURE = 15,
     MT_MANIFEST_KEY_MISMATCH = 16,      /**< signed by another key than the one expected */
-    MT_MANIFEST_STALE_SEQUENCE = 17     /**< not above the last accepted sequence (replay) */
+    MT_MANIFEST_STALE_SEQUENCE = 17,    /**< not above the last accepted sequence (replay) */
+    MT_MANIFEST_INVALID_BLOB_LINK = 18  /**< an item that sets out to be a blob link (mtk, xs=urn:mtblob:) and is not a valid one */
 } mt_manifest_status;
 
 /** The library's version string, e.g. "0.1.0". Static storage: never free it. */

@@ -4,8 +4,6 @@ import MegatorrentWire
 public enum BlobError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Bytes that are not a valid descriptor (what is wrong).
     case malformedDescriptor(String)
-    /// Text that is not a blob link (what is wrong).
-    case malformedLink(String)
     /// A blob whose bytes do not hash to its id, or that does not open under its key.
     case corruptBlob(BlobID)
     /// A file too large for one descriptor.
@@ -27,7 +25,6 @@ public enum BlobError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .malformedDescriptor(what): "not a blob descriptor: \(what)"
-        case let .malformedLink(what): "not a blob link: \(what)"
         case let .corruptBlob(id): "blob \(id.hex) is corrupt"
         case let .fileTooLarge(size, limit): "file of \(size) bytes is over the descriptor limit of \(limit) bytes"
         case let .fileChanged(path): "\(path) changed while it was read"

@@ -1,4 +1,5 @@
 import MegatorrentCrypto
+import MegatorrentManifest
 import MegatorrentSecureTransport
 import MegatorrentWire
 import NIOCore
@@ -55,14 +56,17 @@ public final class BlobFetcher: Sendable {
     private let localStatic: X25519.PrivateKey
     private let peers: [BlobPeer]
     private let window: Int
+    private let discovery: Bool
 
     /// A fetcher keeping blobs in `store`, connecting as `localStatic` to `peers`, with up to `window` requests in
-    /// flight per peer.
-    public init(store: BlobStore, localStatic: X25519.PrivateKey, peers: [BlobPeer], window: Int = 4) {
+    /// flight per peer. With `discovery`, when `peers` cannot give the descriptor or some chunk, the nodes they know
+    /// (GET_PEERS) are asked which hold them (BLOB_QUERY), and those that do are used too.
+    public init(store: BlobStore, localStatic: X25519.PrivateKey, peers: [BlobPeer], window: Int = 4, discovery: Bool = true) {
         self.store = store
         self.localStatic = localStatic
         self.peers = peers
         self.window = max(1, window)
+        self.discovery = discovery
     }
 
     /// Fetches the file `link` names to `outputPath` (default: the descriptor's name in the current folder). An
@@ -70,8 +74,33 @@ public final class BlobFetcher: Sendable {
     public func fetch(
         link: BlobLink, outputPath: String? = nil, overwrite: Bool = false, progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> Result {
-        let descriptor = try await fetchDescriptor(link)
-        let path = outputPath ?? descriptor.name
+        try await fetch(link: link, overwrite: overwrite, progress: progress) { outputPath ?? $0 }
+    }
+
+    /// Fetches the file `link` names into `folder`, under the name its descriptor gives (one path component, checked
+    /// by the descriptor parser). An existing file there is replaced only when `overwrite` is true.
+    public func fetch(
+        link: BlobLink, intoFolder folder: String, overwrite: Bool = false, progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws -> Result {
+        try await fetch(link: link, overwrite: overwrite, progress: progress) { folder + "/" + $0 }
+    }
+
+    /// The download, to the path `place` gives for the descriptor's name.
+    private func fetch(
+        link: BlobLink, overwrite: Bool, progress: (@Sendable (Progress) -> Void)?, place: (String) -> String
+    ) async throws -> Result {
+        // Holders found through the known peers (one hop of peer exchange), asked for at most once, when the known
+        // peers cannot give the descriptor or some chunk.
+        var found: [BlobPeer]?
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try await fetchDescriptor(link, from: peers)
+        } catch BlobError.descriptorUnavailable where !peers.isEmpty && discovery {
+            let holders = await HolderDiscovery.holders(of: [link.descriptor], through: peers, localStatic: localStatic)
+            found = holders
+            descriptor = try await fetchDescriptor(link, from: holders)
+        }
+        let path = place(descriptor.name)
         guard overwrite || !PosixFile.exists(path) else { throw BlobError.outputExists(path) }
         let partial = try PartialDownload(outputPath: path, descriptorID: link.descriptor, descriptor: descriptor)
         let total = descriptor.chunks.count
@@ -85,8 +114,16 @@ public final class BlobFetcher: Sendable {
         var missing = partial.missing
         var dropped: [String] = []
         if !missing.isEmpty && !peers.isEmpty {
-            dropped = try await fetchFromPeers(partial, indices: missing, report: report)
+            dropped = try await fetchFromPeers(partial, indices: missing, from: peers + (found ?? []), report: report)
             missing = partial.missing
+        }
+        if !missing.isEmpty && !peers.isEmpty && discovery && found == nil {
+            let ids = missing.map { descriptor.chunks[$0] }
+            let holders = await HolderDiscovery.holders(of: ids, through: peers, localStatic: localStatic)
+            if !holders.isEmpty {
+                dropped += try await fetchFromPeers(partial, indices: missing, from: holders, report: report)
+                missing = partial.missing
+            }
         }
         try partial.checkpoint()
         guard missing.isEmpty else { throw BlobError.unavailable(missing: missing.count, of: total) }
@@ -98,7 +135,7 @@ public final class BlobFetcher: Sendable {
 
     // MARK: - The descriptor
 
-    private func fetchDescriptor(_ link: BlobLink) async throws -> FileDescriptor {
+    private func fetchDescriptor(_ link: BlobLink, from peers: [BlobPeer]) async throws -> FileDescriptor {
         if let sealed = storedBlob(link.descriptor) {
             return try FileDescriptor.open(sealed, id: link.descriptor, linkKey: link.key)
         }
@@ -154,7 +191,9 @@ public final class BlobFetcher: Sendable {
     // MARK: - Chunks from peers
 
     /// Runs one worker per peer until every chunk is done or no peer can give the rest; returns the dropped peers.
-    private func fetchFromPeers(_ partial: PartialDownload, indices: [Int], report: @escaping @Sendable () -> Void) async throws -> [String] {
+    private func fetchFromPeers(
+        _ partial: PartialDownload, indices: [Int], from peers: [BlobPeer], report: @escaping @Sendable () -> Void
+    ) async throws -> [String] {
         let scheduler = ChunkScheduler(pending: indices, peers: peers.count)
         let dropped = DroppedPeers()
         try await withThrowingTaskGroup(of: Void.self) { group in

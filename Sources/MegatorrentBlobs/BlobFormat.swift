@@ -37,11 +37,3 @@ public enum BlobFormat {
         size / UInt64(chunkSize) + (size % UInt64(chunkSize) == 0 ? 0 : 1)
     }
 }
-
-extension BlobID {
-    /// The id named by 64 hex digits, nil otherwise.
-    public init?(hex: some StringProtocol) {
-        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
-        self.init(bytes)
-    }
-}

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import MegatorrentCrypto
+import MegatorrentManifest
 import MegatorrentWire
 import Synchronization
 

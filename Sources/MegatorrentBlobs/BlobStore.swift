@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import MegatorrentCrypto
+import MegatorrentManifest
 import MegatorrentWire
 
 /// A folder of sealed blobs, one file per blob named by its id in hex (docs/blobs.md, "Store").

@@ -25,9 +25,10 @@ enum ABIResult {
             }
         case let error as ManifestError: return fail(MT_EMANIFEST, "invalid manifest: \(error)")
         case let error as CryptoError: return fail(MT_EOS, error.description)
+        case let error as BlobLink.Problem: return fail(MT_EINVAL, error.description)
         case let error as BlobError:
             switch error {
-            case .malformedLink, .malformedDescriptor: return fail(MT_EINVAL, error.description)
+            case .malformedDescriptor: return fail(MT_EINVAL, error.description)
             case let .io(_, _, message) where message.contains("No such file"): return fail(MT_ENOTFOUND, error.description)
             case .io, .fileChanged, .fileTooLarge: return fail(MT_EOS, error.description)
             case .outputExists: return fail(MT_EEXISTS, error.description)

@@ -1,6 +1,7 @@
 import CMegatorrentABI
 import MegatorrentBlobs
 import MegatorrentCrypto
+import MegatorrentManifest
 import Synchronization
 
 /// Calls a C progress callback, one call at a time (fetch workers report from several threads).

@@ -1,17 +1,25 @@
 import Foundation
+import MegatorrentBlobs
 import MegatorrentManifest
 import MegatorrentTorrent
+import MegatorrentWire
 
-/// `subscribe --download DIR`: every magnet of every new version goes to libtorrent with DIR as
-/// its save path; each download reports when it is complete.
+/// `subscribe --download DIR`: every BitTorrent magnet of every new version goes to libtorrent with DIR as its save
+/// path, every blob link to the blob fetcher (the file lands in DIR under its descriptor's name); each download
+/// reports when it is complete.
 actor Downloads {
     private let session: TorrentSession
+    private let blobs: BlobFetcher?
     private let folder: String
     private let json: Bool
     private var started: [InfoHash: Task<FinishResult, Never>] = [:]
+    private var startedBlobs: [BlobID: Task<FinishResult, Never>] = [:]
 
-    init(session: TorrentSession, folder: String, json: Bool) {
+    /// Downloads into `folder`: torrents through `session`, blob links through `blobs` (nil: blob links are reported
+    /// as not downloadable).
+    init(session: TorrentSession, blobs: BlobFetcher?, folder: String, json: Bool) {
         self.session = session
+        self.blobs = blobs
         self.folder = folder
         self.json = json
     }
@@ -19,6 +27,11 @@ actor Downloads {
     /// Starts the downloads of `manifest`'s items not started yet.
     func start(_ manifest: SignedManifest) async {
         for item in manifest.body.collections.flatMap(\.items) {
+            // A valid item is a blob link exactly when the blob-link parser takes it (a BitTorrent magnet has an xt).
+            if let link = try? BlobLink.parse(item) {
+                startBlob(link)
+                continue
+            }
             do {
                 let infoHash = try await session.torrents.add(magnet: item, savePath: folder)
                 guard started[infoHash] == nil else { continue }
@@ -33,7 +46,7 @@ actor Downloads {
 
     /// Waits (at most `timeout`) until every download started so far is complete; true if they are.
     func waitForAll(timeout: Duration) async -> Bool {
-        let tasks = Array(started.values)
+        let tasks = Array(started.values) + Array(startedBlobs.values)
         let deadline = ContinuousClock.now + timeout
         for task in tasks {
             if ContinuousClock.now >= deadline { return false }
@@ -69,6 +82,35 @@ actor Downloads {
                 break
             }
             return result
+        }
+    }
+
+    private func startBlob(_ link: BlobLink) {
+        guard startedBlobs[link.descriptor] == nil else { return }
+        guard let blobs else {
+            report(["download": link.description, "error": "blob links are not fetched through --proxy"],
+                   "could not download \(link): blob links are not fetched through --proxy")
+            startedBlobs[link.descriptor] = Task { FinishResult.failed("not fetched through --proxy") }
+            return
+        }
+        let folder = self.folder
+        startedBlobs[link.descriptor] = Task<FinishResult, Never> {
+            do {
+                let result = try await blobs.fetch(link: link, intoFolder: folder)
+                let name = (result.path as NSString).lastPathComponent
+                self.report(
+                    ["downloaded": name, "blob": link.descriptor.hex, "bytes": result.size, "folder": folder],
+                    "downloaded \(name) (\(result.size) bytes) into \(folder)")
+                return .finished
+            } catch let BlobError.outputExists(path) {
+                self.report(
+                    ["downloaded": (path as NSString).lastPathComponent, "blob": link.descriptor.hex, "folder": folder, "existing": true],
+                    "\(path) is already there; not fetched again")
+                return .finished
+            } catch {
+                self.report(["download": link.description, "error": "\(error)"], "download of \(link) failed: \(error)")
+                return .failed("\(error)")
+            }
         }
     }
 

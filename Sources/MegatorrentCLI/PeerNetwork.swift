@@ -45,6 +45,11 @@ struct PeerNetworkOptions: ParsableArguments {
         return BlobServer(store: try BlobStores.open(stateDirectory), limits: limits)
     }
 
+    /// The `--peer` nodes as blob sources.
+    func blobPeers() throws -> [BlobPeer] {
+        try peers.map(PeerAddress.init(parsing:)).map { BlobPeer(host: $0.address.host, port: $0.address.port, staticKey: $0.staticKey) }
+    }
+
     func validate() throws {
         for peer in peers { _ = try PeerAddress(parsing: peer) }
         if let peerListen { _ = try HostPort(parsing: peerListen, option: "--peer-listen") }

@@ -252,13 +252,24 @@ public final class GossipNode: Sendable {
         case let .goodbye(code, reason):
             return "goodbye \(code): \(reason)"
         case .blobQuery, .blobGet:
-            if let answer = await blobResponder?.answer(message, peer: link.id) { await link.send(answer) }
+            if let blobResponder {
+                if let answer = await blobResponder.answer(message, peer: link.id) { await link.send(answer) }
+            } else {
+                await link.send(Self.holdsNothing(message))
+            }
         case .blobHave, .blobData, .blobMissing:
             break  // answers to requests this node does not make on gossip connections
         case .unknown:
             break  // a later extension: skipped
         }
         return nil
+    }
+
+    /// The answer of a node that serves no blobs: "missing" (BLOB_HAVE without ids, BLOB_MISSING), so that a node
+    /// looking for holders need not wait.
+    private static func holdsNothing(_ request: WireMessage) -> WireMessage {
+        if case let .blobGet(id) = request { return .blobMissing(id) }
+        return .blobHave([])
     }
 
     /// A pushed manifest: rate-limited, judged by the backend, the sender scored.

@@ -1,9 +1,11 @@
-/// Validation of the magnet URIs a manifest lists (BEP 9, with BEP 52's `urn:btmh`).
+/// Validation of the magnet URIs a manifest lists (BEP 9, with BEP 52's `urn:btmh`, and blob links).
 ///
 /// A valid item is `magnet:?` followed by `&`-separated `key=value` parameters made only of
-/// URI characters with well-formed percent escapes, with at least one exact topic (`xt`, or `xt.N`)
-/// and every exact topic one of `urn:btih:` + 40 hex digits, `urn:btih:` + 32 base32 characters,
-/// or `urn:btmh:1220` + 64 hex digits (a SHA-256 multihash).
+/// URI characters with well-formed percent escapes, and either
+/// - a BitTorrent magnet: at least one exact topic (`xt`, or `xt.N`) and every exact topic one of
+///   `urn:btih:` + 40 hex digits, `urn:btih:` + 32 base32 characters, or `urn:btmh:1220` + 64 hex
+///   digits (a SHA-256 multihash); or
+/// - a blob link (no exact topic): exactly what `BlobLink.parse` accepts.
 public enum MagnetLink {
     /// Why an item is not a valid magnet URI.
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
@@ -21,6 +23,8 @@ public enum MagnetLink {
         case missingExactTopic
         /// An `xt` that is not a BitTorrent info-hash URN.
         case invalidExactTopic(String)
+        /// No exact topic, an `mtk` or `xs=urn:mtblob:` parameter, and not a valid blob link.
+        case invalidBlobLink(BlobLink.Problem)
 
         /// One clear phrase.
         public var description: String {
@@ -30,8 +34,9 @@ public enum MagnetLink {
             case let .invalidCharacter(offset): "character not allowed in a URI at byte \(offset)"
             case let .badPercentEscape(offset): "malformed percent escape at byte \(offset)"
             case .emptyParameter: "empty parameter name"
-            case .missingExactTopic: "no exact topic (xt=urn:btih:... or xt=urn:btmh:...)"
+            case .missingExactTopic: "no exact topic (xt=urn:btih:... or xt=urn:btmh:...) and not a blob link (xs=urn:mtblob:...&mtk=...)"
             case let .invalidExactTopic(value): "invalid exact topic \"\(value.prefix(80))\""
+            case let .invalidBlobLink(problem): "\(problem)"
             }
         }
     }
@@ -95,7 +100,14 @@ public enum MagnetLink {
             }
             return sawExactTopic ? nil : .missingExactTopic
         }
-        if let problem { throw problem }
+        if problem == .missingExactTopic { try validateBlobLink(bytes) } else if let problem { throw problem }
+    }
+
+    /// An item with well-formed URI syntax and no exact topic: valid only as a blob link.
+    private static func validateBlobLink(_ bytes: UnsafeBufferPointer<UInt8>) throws(Problem) {
+        let text = String(decoding: bytes, as: UTF8.self)  // ASCII: the scan refused everything else
+        guard BlobLink.claimsToBe(text.dropFirst(magnetPrefix.utf8CodeUnitCount)) else { throw .missingExactTopic }
+        do { _ = try BlobLink.parse(text) } catch { throw .invalidBlobLink(error) }
     }
 
     /// What a byte means: the low bits are its meaning to the scanner, the high bits flags.

@@ -99,6 +99,8 @@ enum ManifestDecoder {
             }
             do {
                 try MagnetLink.validate(item)
+            } catch let .invalidBlobLink(problem) {
+                throw .invalidBlobLink(collection: collection, item: index, problem: problem)
             } catch {
                 throw .invalidItem(collection: collection, item: index, problem: error)
             }

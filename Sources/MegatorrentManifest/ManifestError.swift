@@ -29,6 +29,8 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
     case titleTooLong(collection: Int)
     /// An item that is not a valid magnet URI.
     case invalidItem(collection: Int, item: Int, problem: MagnetLink.Problem)
+    /// An item without an exact topic that sets out to be a blob link (`mtk`, or `xs=urn:mtblob:`) and is not a valid one.
+    case invalidBlobLink(collection: Int, item: Int, problem: BlobLink.Problem)
     /// `signature` is not 128 lowercase hex digits.
     case invalidSignatureEncoding
     /// The signature does not verify (strict Ed25519) over the canonical form.
@@ -58,6 +60,7 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badSignature: 15
         case .keyMismatch: 16
         case .staleSequence: 17
+        case .invalidBlobLink: 18
         }
     }
 
@@ -77,6 +80,7 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooManyItems(n): "\(n) items, over the limit of \(ManifestLimits.maxItems)"
         case let .titleTooLong(c): "collections[\(c)].title is over \(ManifestLimits.maxTitleBytes) bytes"
         case let .invalidItem(c, i, problem): "collections[\(c)].items[\(i)]: \(problem)"
+        case let .invalidBlobLink(c, i, problem): "collections[\(c)].items[\(i)]: \(problem)"
         case .invalidSignatureEncoding: "signature must be 128 lowercase hex digits"
         case .badSignature: "signature does not verify: the manifest was altered or signed by another key"
         case let .keyMismatch(expected, got): "manifest is signed by \(got), not by \(expected)"

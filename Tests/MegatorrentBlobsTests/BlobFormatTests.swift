@@ -1,5 +1,6 @@
 import MegatorrentBlobs
 import MegatorrentCrypto
+import MegatorrentManifest
 import MegatorrentWire
 import XCTest
 

@@ -1,6 +1,7 @@
 import Foundation
 import MegatorrentBlobs
 import MegatorrentCrypto
+import MegatorrentManifest
 import MegatorrentWire
 import XCTest
 

@@ -95,4 +95,84 @@ final class BlobCLITests: XCTestCase {
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertEqual(FileManager.default.contents(atPath: folder + "/third.bin"), FileManager.default.contents(atPath: folder + "/in.bin"))
     }
+
+    /// `subscribe --download DIR` fetches the blob links of a new version from the node it follows (`serve --blobs`).
+    func testSubscribeDownloadsTheBlobLinksOfAVersion() throws {
+        let holder = CLIRunner(stateDirectory: folder + "/holder")
+        makeFile(folder + "/film.bin", size: (2 << 20) + 5)
+        let ingested = try holder.run(["ingest", folder + "/film.bin"])
+        XCTAssertEqual(ingested.status, 0, ingested.stderr)
+        let link = ingested.lastLine
+
+        let node = try LongRunning(
+            holder, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/t.sqlite", "--json"])
+        defer { node.stop() }
+        let listening = try XCTUnwrap(node.nextJSON(timeout: 30)["listening"] as? String)
+        let peers = try node.nextJSON(timeout: 30)
+        let peer = try XCTUnwrap(peers["peers"] as? String) + ":" + (try XCTUnwrap(peers["staticKey"] as? String))
+
+        let author = CLIRunner(stateDirectory: folder + "/author")
+        let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
+        let input = folder + "/in.json"
+        _ = FileManager.default.createFile(
+            atPath: input, contents: Data(#"{"collections":[{"title":"Films","items":["\#(link)&dn=Film"]}]}"#.utf8))
+        let published = try author.run(["publish", "--tracker", "ws://\(listening)/", "--key", folder + "/k", input])
+        XCTAssertEqual(published.status, 0, published.stderr)
+
+        let downloads = folder + "/downloads"
+        let subscriber = CLIRunner(stateDirectory: folder + "/subscriber")
+        let run = try subscriber.run(["subscribe", channel, "--peer", peer, "--download", downloads, "--once", "--json", "--timeout", "60"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let done = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.lastLine.utf8)) as? [String: Any])
+        XCTAssertEqual(done["downloaded"] as? String, "film.bin")
+        XCTAssertEqual(done["bytes"] as? Int, (2 << 20) + 5)
+        XCTAssertEqual(done["folder"] as? String, downloads)
+        XCTAssertEqual(FileManager.default.contents(atPath: downloads + "/film.bin"), FileManager.default.contents(atPath: folder + "/film.bin"))
+
+        // Another subscriber with the same folder: the file is there already and is not fetched again.
+        let again = try CLIRunner(stateDirectory: folder + "/subscriber2").run(["subscribe", channel, "--peer", peer, "--download", downloads, "--once", "--json", "--timeout", "60"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.lastLine.contains(#""existing":true"#), again.stdout)
+    }
+
+    /// Holder discovery through peer exchange: the fetcher is given only a middle node, which holds nothing (it answers
+    /// "missing") but knows the holder (it follows it); the fetcher asks it for peers, finds the holder, fetches.
+    func testAHolderKnownOnlyThroughTheMiddleNode() throws {
+        let holderState = CLIRunner(stateDirectory: folder + "/holder")
+        makeFile(folder + "/in.bin", size: (3 << 20) + 1)
+        let ingested = try holderState.run(["ingest", folder + "/in.bin"])
+        XCTAssertEqual(ingested.status, 0, ingested.stderr)
+        let link = ingested.lastLine
+        let holder = try LongRunning(
+            holderState, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/h.sqlite", "--json"])
+        defer { holder.stop() }
+        _ = try holder.nextJSON(timeout: 30)
+        let holderPeers = try holder.nextJSON(timeout: 30)
+        let holderPeer = try XCTUnwrap(holderPeers["peers"] as? String) + ":" + (try XCTUnwrap(holderPeers["staticKey"] as? String))
+
+        let middle = try LongRunning(
+            CLIRunner(stateDirectory: folder + "/middle"),
+            ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--peer", holderPeer, "--db", folder + "/m.sqlite", "--json"])
+        defer { middle.stop() }
+        _ = try middle.nextJSON(timeout: 30)
+        let middlePeers = try middle.nextJSON(timeout: 30)
+        let middlePeer = try XCTUnwrap(middlePeers["peers"] as? String) + ":" + (try XCTUnwrap(middlePeers["staticKey"] as? String))
+
+        // The middle node holds nothing: with the discovery of holders off (no one to ask but it), the fetch fails.
+        let fetcher = CLIRunner(stateDirectory: folder + "/fetcher")
+        let out = folder + "/out.bin"
+        assertCleanFailure(try fetcher.run(["fetch", link, "--peer", middlePeer, "--out", out, "--no-discovery"]), contains: "descriptor was found neither")
+
+        // With discovery (the default) the middle node names the holder. It learns the holder's record when its
+        // connection to the holder is up (it retries every second), so the first attempts may find no one.
+        var result = try fetcher.run(["fetch", link, "--peer", middlePeer, "--out", out, "--json"])
+        for _ in 0..<10 where result.status != 0 {
+            Thread.sleep(forTimeInterval: 1)
+            result = try fetcher.run(["fetch", link, "--peer", middlePeer, "--out", out, "--json"])
+        }
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let done = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.lastLine.utf8)) as? [String: Any])
+        XCTAssertEqual(done["fromPeers"] as? Int, 4)
+        XCTAssertEqual(FileManager.default.contents(atPath: out), FileManager.default.contents(atPath: folder + "/in.bin"))
+    }
 }

@@ -159,6 +159,28 @@ final class GossipTests: XCTestCase {
         XCTAssertEqual(Int(record.port), portA)
     }
 
+    /// A node that serves no blobs answers blob requests with "missing" (an empty BLOB_HAVE, BLOB_MISSING), so that a
+    /// node looking for holders need not wait for it.
+    func testANodeWithoutBlobsAnswersMissing() async throws {
+        let (node, _, port) = try await makeNode("n", following: [])
+        let socket = try await SecureSocket.connect(
+            host: "127.0.0.1", port: port, localStatic: try X25519.PrivateKey.generate(), remoteStatic: node.staticPublicKey)
+        let id = try XCTUnwrap(BlobID([UInt8](repeating: 7, count: 32)))
+        try await socket.send(try WireCodec.encode(.hello(.init())))
+        try await socket.send(try WireCodec.encode(.blobQuery([id])))
+        try await socket.send(try WireCodec.encode(.blobGet(id)))
+        var answers: [WireMessage] = []
+        while answers.count < 2, let bytes = try await socket.receive() {
+            let message = try WireCodec.decode(bytes)
+            switch message {
+            case .blobHave, .blobMissing: answers.append(message)
+            default: continue  // the node's HELLO and FOLLOW
+            }
+        }
+        XCTAssertEqual(answers, [.blobHave([]), .blobMissing(id)])
+        await socket.close()
+    }
+
     func testAWrongStaticKeyIsRefused() async throws {
         let (_, _, port) = try await makeNode("n", following: [])
         let (other, _, _) = try await makeNode("o", following: [])

@@ -170,7 +170,8 @@ final class ManifestSignVerifyTests: XCTestCase {
             .invalidPublicKey, .weakPublicKey, .sequenceOutOfRange, .timestampOutOfRange, .tooManyCollections(0), .tooManyItems(0),
             .titleTooLong(collection: 0), .invalidItem(collection: 0, item: 0, problem: .notMagnet), .invalidSignatureEncoding,
             .badSignature, .keyMismatch(expected: "", got: ""), .staleSequence(last: 0, got: 0),
+            .invalidBlobLink(collection: 0, item: 0, problem: .missingKey),
         ]
-        XCTAssertEqual(errors.map(\.code), Array(1...17))
+        XCTAssertEqual(errors.map(\.code), Array(1...18))
     }
 }

@@ -83,6 +83,33 @@ final class AnnounceTests: XCTestCase {
         return entries.first { $0.key == key }?.value
     }
 
+    /// A node announces with its static key (`mtkey`): the dictionary model returns it with the peer, so the asker
+    /// can reach the node over the secure transport; a malformed key is refused.
+    func testStaticKeyCarriedInTheDictionaryModel() async throws {
+        let server = try await startServer(databasePath: folder.path + "/state.sqlite")
+        let port = try XCTUnwrap(server.port)
+        let infoHash = [UInt8](repeating: 0x5C, count: 20)
+        let key = String(repeating: "a1", count: 32)
+        let holder = try await HTTPTestClient.get(
+            port: port,
+            Self.announceTarget(infoHash: infoHash, peerID: Array("-MT0001-hhhhhhhhhhhh".utf8), port: 7001, extra: "&mtkey=\(key)"))
+        XCTAssertNil(try Bencode.decode(holder.body)["failure reason"])
+        let asker = try await HTTPTestClient.get(
+            port: port,
+            Self.announceTarget(infoHash: infoHash, peerID: Array("-MT0001-qqqqqqqqqqqq".utf8), port: 7002, extra: "&compact=0&no_peer_id=1"))
+        XCTAssertEqual(
+            try Bencode.decode(asker.body)["peers"],
+            .list([.dictionary(["ip": .string("127.0.0.1"), "port": .integer(7001), "mtkey": .string(key)])]))
+        for bad in [String(key.dropLast(2)), String(key.dropLast()) + "g", key + "00"] {
+            let refused = try await HTTPTestClient.get(
+                port: port, Self.announceTarget(infoHash: infoHash, peerID: Array("-MT0001-xxxxxxxxxxxx".utf8), port: 7003, extra: "&mtkey=\(bad)"))
+            XCTAssertEqual(
+                try Bencode.decode(refused.body)["failure reason"]?.byteString.map { String(decoding: $0, as: UTF8.self) },
+                "invalid parameter mtkey", bad)
+        }
+        try await server.shutdown()
+    }
+
     func testAnnounceFailuresAndOtherEndpoints() async throws {
         let server = try await startServer(databasePath: folder.path + "/state.sqlite")
         let port = try XCTUnwrap(server.port)

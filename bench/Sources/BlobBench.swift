@@ -4,6 +4,7 @@
 import Foundation
 import MegatorrentBlobs
 import MegatorrentCrypto
+import MegatorrentManifest
 
 /// A scratch folder for blob benchmarks, removed by the caller: in $MT_BENCH_BLOB_DIR, else /dev/shm (tmpfs, so the
 /// figures measure our pipeline and not this machine's disk; a store on a disk is bound by its write rate, about

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MegatorrentBlobs
+import MegatorrentManifest
 import Synchronization
 
 /// `megatorrent fetch LINK`: downloads the file a blob link names, from the local store and peers.
@@ -9,7 +10,9 @@ struct FetchCommand: AsyncParsableCommand {
         commandName: "fetch",
         abstract: "Download the file a blob link names, from the local store and from peers (docs/blobs.md).",
         discussion: """
-            Chunks already in the local blob store are used first; the rest come from every --peer at once. Every \
+            Chunks already in the local blob store are used first; the rest come from every --peer at once. When \
+            the --peer nodes lack the descriptor or a chunk, they are asked for the nodes they know (peer \
+            exchange, one hop) and those that hold it are used too (--no-discovery: only the --peer nodes). Every \
             blob is checked against its id, a peer sending a bad one is dropped, and the file appears at --out only \
             once whole and matching its SHA-256 (until then OUT.mtpart and OUT.mtpart.state). Run the same command \
             again after an interruption to resume. Fetched blobs stay in the store, so `serve --blobs` or \
@@ -32,6 +35,9 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(help: "Requests in flight per peer.")
     var window = 4
 
+    @Flag(name: .customLong("discovery"), inversion: .prefixedNo, help: "When the --peer nodes lack a blob, ask them which nodes hold it (peer exchange, one hop).")
+    var discovery = true
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -46,7 +52,7 @@ struct FetchCommand: AsyncParsableCommand {
             BlobPeer(host: $0.address.host, port: $0.address.port, staticKey: $0.staticKey)
         }
         let key = try PeerNetworkOptions.nodeKey(global.stateDirectory)
-        let fetcher = BlobFetcher(store: store, localStatic: key, peers: targets, window: window)
+        let fetcher = BlobFetcher(store: store, localStatic: key, peers: targets, window: window, discovery: discovery)
         let reporter = ProgressReporter(json: global.json)
         let result = try await fetcher.fetch(link: parsed, outputPath: out, overwrite: force) { reporter.report($0) }
         reporter.finish()

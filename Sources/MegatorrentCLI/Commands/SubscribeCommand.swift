@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MegatorrentBlobs
 import MegatorrentCrypto
 import MegatorrentEngine
 import MegatorrentDHT
@@ -45,7 +46,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait (with --once, default 30; otherwise run until stopped).")
     var timeout: Double?
 
-    @Option(help: "Download every magnet of each new version into this folder through libtorrent (with --once: wait until done).")
+    @Option(help: "Download every item of each new version into this folder: magnets through libtorrent, blob links from the --peer nodes (with --once: wait until done).")
     var download: String?
 
     @OptionGroup var network: TorrentNetworkOptions
@@ -89,7 +90,14 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return Downloads(session: try node?.session ?? network.makeSession(anonymity), folder: folder, json: global.json)
+            // Blob links come from the --peer nodes, over connections of their own under a one-off static key.
+            let blobs = try anonymity.proxy == nil
+                ? BlobFetcher(
+                    store: try BlobStores.open(global.stateDirectory), localStatic: try X25519.PrivateKey.generate(),
+                    peers: try peerNetwork.blobPeers())
+                : nil
+            return Downloads(
+                session: try node?.session ?? network.makeSession(anonymity), blobs: blobs, folder: folder, json: global.json)
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?

@@ -1,10 +1,11 @@
 import MegatorrentBencode
+import MegatorrentCrypto
 
 /// Bencoded answers of the HTTP tracker (BEP 3, 23, 7 and 48).
 enum AnnounceReply {
     /// The answer to an announce: `interval`, `min interval`, `complete`, `incomplete` and `peers`
     /// (compact: 6 bytes per IPv4 peer, with IPv6 peers in `peers6`, 18 bytes each; else a list
-    /// of dictionaries with `ip`, `port` and, unless `noPeerID`, `peer id`).
+    /// of dictionaries with `ip`, `port`, unless `noPeerID` `peer id`, and `mtkey` when the peer gave one).
     static func announce(_ reply: SwarmTable.Reply, compact: Bool, noPeerID: Bool, interval: Int, minInterval: Int)
         -> [UInt8]
     {
@@ -34,6 +35,7 @@ enum AnnounceReply {
                         "ip": .string(peer.endpoint.address.text), "port": .integer(Int64(peer.endpoint.port)),
                     ]
                     if !noPeerID { fields["peer id"] = .bytes(peer.peerID) }
+                    if let key = peer.staticKey { fields["mtkey"] = .string(Hex.encode(key)) }
                     return .dictionary(fields)
                 })
         }

@@ -1,3 +1,5 @@
+import MegatorrentCrypto
+
 /// A BEP 3 announce, read from the query of `GET /announce`. The peer's address is the
 /// connection's, never the `ip` parameter (which would let anyone add others to a swarm).
 struct AnnounceRequest: Sendable, Equatable {
@@ -31,6 +33,9 @@ struct AnnounceRequest: Sendable, Equatable {
     var numwant: Int?
     /// Leave `peer id` out of dictionary-model peers.
     var noPeerID: Bool
+    /// The node's Noise static key (`mtkey`, 64 hex digits; docs/tracker.md, "Peer records"), returned with the peer
+    /// in dictionary-model replies so that others can reach it over the secure transport.
+    var staticKey: [UInt8]? = nil
 
     /// The announce in a query string.
     static func parse(query: Substring) throws(Problem) -> AnnounceRequest {
@@ -66,10 +71,15 @@ struct AnnounceRequest: Sendable, Equatable {
         case "0"?: compact = false
         default: throw .invalid("compact")
         }
+        var staticKey: [UInt8]?
+        if let text = value("mtkey") {
+            guard text.count == 64, let key = Hex.decode(String(decoding: text, as: UTF8.self)) else { throw .invalid("mtkey") }
+            staticKey = key
+        }
         return AnnounceRequest(
             infoHash: infoHash, peerID: peerID, port: UInt16(port), left: try number("left"), event: event,
             compact: compact,
             numwant: try number("numwant").map { Int(clamping: $0) },
-            noPeerID: value("no_peer_id").map { $0 == Array("1".utf8) } ?? false)
+            noPeerID: value("no_peer_id").map { $0 == Array("1".utf8) } ?? false, staticKey: staticKey)
     }
 }

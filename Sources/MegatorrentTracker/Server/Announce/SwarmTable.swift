@@ -15,6 +15,8 @@ final class SwarmTable: Sendable {
     struct Peer: Sendable {
         let endpoint: Endpoint
         let peerID: [UInt8]
+        /// The Noise static key it gave (`mtkey`), if any.
+        var staticKey: [UInt8]? = nil
         let isSeed: Bool
         let expires: NIODeadline
     }
@@ -94,7 +96,8 @@ final class SwarmTable: Sendable {
             }
             let isSeed = request.left == 0
             swarm.peers[endpoint] = Peer(
-                endpoint: endpoint, peerID: request.peerID, isSeed: isSeed, expires: now + configuration.peerLifetime)
+                endpoint: endpoint, peerID: request.peerID, staticKey: request.staticKey, isSeed: isSeed,
+                expires: now + configuration.peerLifetime)
             if isSeed { swarm.seeds += 1 }
             if request.event == .completed { swarm.downloaded += 1 }
 
