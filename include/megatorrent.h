@@ -336,6 +336,10 @@ typedef struct mt_dht_options {
  * "dht"), seeds the manifest torrents it holds in the host's session, and re-puts their pointers.
  * The host must pass every alert it pops to mt_node_forward_alert. MT_ESTATE when a session is
  * attached already.
+ *
+ * The node adds its own manifest torrents to the session (no userdata in their add_torrent_params).
+ * The host must leave them running: not pause, stop or remove them (a host plugin that pauses every
+ * torrent once its metadata arrives stalls each DHT resolution), and not list them as its own.
  */
 MT_EXTERN int mt_node_attach_session(mt_node *node, void *lt_session, const mt_dht_options *options);
 
