@@ -31,23 +31,15 @@ actor Downloads {
         }
     }
 
-    /// Waits (at most `timeout`) until every download started so far is complete; true if they are.
+    /// Waits (at most `timeout`) until every download started so far is complete; true if they are. Each wait
+    /// ends at the deadline by itself (awaiting the reporting tasks instead would outlast it: their waits are
+    /// not cancellable from here).
     func waitForAll(timeout: Duration) async -> Bool {
-        let tasks = Array(started.values)
         let deadline = ContinuousClock.now + timeout
-        for task in tasks {
-            if ContinuousClock.now >= deadline { return false }
-            let result = await withTaskGroup(of: FinishResult?.self) { group in
-                group.addTask { await task.value }
-                group.addTask {
-                    try? await Task.sleep(until: deadline)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
-            guard result == .finished else { return false }
+        for infoHash in started.keys {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            guard await session.torrents.waitUntilFinished(infoHash, timeout: left) == .finished else { return false }
         }
         return true
     }

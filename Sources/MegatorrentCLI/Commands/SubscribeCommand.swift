@@ -89,7 +89,9 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return Downloads(session: try node?.session ?? network.makeSession(anonymity), folder: folder, json: global.json)
+            // Through a proxy, torrent data goes through a session of its own (the DHT node's is not proxied).
+            let shared = anonymity.proxyURL == nil ? node?.session : nil
+            return Downloads(session: try shared ?? network.makeSession(anonymity), folder: folder, json: global.json)
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
