@@ -8,7 +8,7 @@ import MegatorrentTracker
 struct AnonymityOptions: ParsableArguments {
     @Option(
         name: .customLong("proxy"),
-        help: "Send every outgoing connection (trackers, peers, torrents) through this SOCKS5 proxy, which also resolves host names: socks5://[USER:PASS@]HOST:PORT[?isolate=1].")
+        help: "Send every outgoing connection (trackers, peers, torrent peers and trackers) through this SOCKS5 proxy, which also resolves host names: socks5://[USER:PASS@]HOST:PORT[?isolate=1].")
     var proxyURL: String?
 
     @Flag(
@@ -43,14 +43,14 @@ struct AnonymityOptions: ParsableArguments {
         return configuration
     }
 
-    /// `settings` unchanged when neither a proxy nor safe mode is asked for. libtorrent's proxy and safe-mode
-    /// settings are not wired yet (issue 7, branch anon-libtorrent-wip): torrent traffic would leave outside
-    /// the proxy, so commands that move torrent data refuse to run with either.
+    /// `settings` with libtorrent's proxy (peers, web seeds and trackers through it, names resolved by it; with
+    /// `isolate=1` the whole session gets one random username and password of its own) and, when on, safe mode.
     func apply(to settings: TorrentSessionSettings) throws -> TorrentSessionSettings {
-        if proxyURL != nil || safeMode {
-            throw CLIFailure(
-                "torrent data cannot go through a proxy or run in safe mode yet (libtorrent's proxy settings are not wired: issue 7); it would leave outside the proxy. Run without --proxy, or with --no-safe-mode and without --proxy.")
+        var settings = settings
+        if let proxy = try proxy {
+            let credentials = proxy.credentialsForNewStream().map { TorrentProxy.Credentials(username: $0.username, password: $0.password) }
+            settings.proxy = TorrentProxy(host: proxy.host, port: proxy.port, credentials: credentials)
         }
-        return settings
+        return safeMode ? settings.applyingSafeMode() : settings
     }
 }

@@ -14,6 +14,8 @@ actor Downloads {
     private let json: Bool
     private var started: [InfoHash: Task<FinishResult, Never>] = [:]
     private var startedBlobs: [BlobID: Task<FinishResult, Never>] = [:]
+    /// The results of the blob fetches that ended.
+    private var blobResults: [BlobID: FinishResult] = [:]
 
     /// Downloads into `folder`: torrents through `session`, blob links through `blobs` (nil: blob links are reported
     /// as not downloadable).
@@ -44,25 +46,22 @@ actor Downloads {
         }
     }
 
-    /// Waits (at most `timeout`) until every download started so far is complete; true if they are.
+    /// Waits (at most `timeout`) until every download started so far is complete; true if they are. Each wait
+    /// ends at the deadline by itself (awaiting the reporting tasks instead would outlast it: their waits are
+    /// not cancellable from here).
     func waitForAll(timeout: Duration) async -> Bool {
-        let tasks = Array(started.values) + Array(startedBlobs.values)
         let deadline = ContinuousClock.now + timeout
-        for task in tasks {
-            if ContinuousClock.now >= deadline { return false }
-            let result = await withTaskGroup(of: FinishResult?.self) { group in
-                group.addTask { await task.value }
-                group.addTask {
-                    try? await Task.sleep(until: deadline)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
-            guard result == .finished else { return false }
+        for infoHash in started.keys {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            guard await session.torrents.waitUntilFinished(infoHash, timeout: left) == .finished else { return false }
         }
-        return true
+        // Blob fetches record their results here; a fetch is not cancellable either, so poll until the deadline.
+        while blobResults.count < startedBlobs.count {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return blobResults.values.allSatisfy { $0 == .finished }
     }
 
     private func track(_ infoHash: InfoHash) -> Task<FinishResult, Never> {
@@ -91,26 +90,33 @@ actor Downloads {
             report(["download": link.description, "error": "blob links are not fetched through --proxy"],
                    "could not download \(link): blob links are not fetched through --proxy")
             startedBlobs[link.descriptor] = Task { FinishResult.failed("not fetched through --proxy") }
+            blobResults[link.descriptor] = .failed("not fetched through --proxy")
             return
         }
         let folder = self.folder
         startedBlobs[link.descriptor] = Task<FinishResult, Never> {
-            do {
-                let result = try await blobs.fetch(link: link, intoFolder: folder)
-                let name = (result.path as NSString).lastPathComponent
-                self.report(
-                    ["downloaded": name, "blob": link.descriptor.hex, "bytes": result.size, "folder": folder],
-                    "downloaded \(name) (\(result.size) bytes) into \(folder)")
-                return .finished
-            } catch let BlobError.outputExists(path) {
-                self.report(
-                    ["downloaded": (path as NSString).lastPathComponent, "blob": link.descriptor.hex, "folder": folder, "existing": true],
-                    "\(path) is already there; not fetched again")
-                return .finished
-            } catch {
-                self.report(["download": link.description, "error": "\(error)"], "download of \(link) failed: \(error)")
-                return .failed("\(error)")
-            }
+            let result = await self.fetch(link, blobs: blobs, folder: folder)
+            self.blobResults[link.descriptor] = result
+            return result
+        }
+    }
+
+    private func fetch(_ link: BlobLink, blobs: BlobFetcher, folder: String) async -> FinishResult {
+        do {
+            let result = try await blobs.fetch(link: link, intoFolder: folder)
+            let name = (result.path as NSString).lastPathComponent
+            self.report(
+                ["downloaded": name, "blob": link.descriptor.hex, "bytes": result.size, "folder": folder],
+                "downloaded \(name) (\(result.size) bytes) into \(folder)")
+            return .finished
+        } catch let BlobError.outputExists(path) {
+            self.report(
+                ["downloaded": (path as NSString).lastPathComponent, "blob": link.descriptor.hex, "folder": folder, "existing": true],
+                "\(path) is already there; not fetched again")
+            return .finished
+        } catch {
+            self.report(["download": link.description, "error": "\(error)"], "download of \(link) failed: \(error)")
+            return .failed("\(error)")
         }
     }
 

@@ -219,7 +219,7 @@ final class ShimCAPITests: XCTestCase {
 
     func testInitRefusesUnknownVersion() {
         var settings = mtlt_session_settings()
-        XCTAssertEqual(mtlt_session_settings_init(&settings, 2), MTLT_EINVAL)
+        XCTAssertEqual(mtlt_session_settings_init(&settings, MTLT_SESSION_SETTINGS_VERSION + 1), MTLT_EINVAL)
         XCTAssertEqual(settings.version, 0, "untouched")
     }
 

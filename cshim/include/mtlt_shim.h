@@ -111,7 +111,13 @@ typedef struct mtlt_session mtlt_session;
 #define MTLT_SETTINGS_DEFAULT (-1)
 
 /* The struct version this header describes. */
-#define MTLT_SESSION_SETTINGS_VERSION 1
+#define MTLT_SESSION_SETTINGS_VERSION 2
+
+/* mtlt_session_settings.proxy_type: no proxy, SOCKS5 without authentication, SOCKS5 with RFC 1929
+ * username/password (libtorrent's proxy_type_t socks5 and socks5_pw). */
+#define MTLT_PROXY_NONE 0
+#define MTLT_PROXY_SOCKS5 1
+#define MTLT_PROXY_SOCKS5_PW 2
 
 /* How an owned session is configured. Start from MTLT_SESSION_SETTINGS_INIT (or
  * mtlt_session_settings_init) and change fields: the defaults are safe ones, not libtorrent's
@@ -163,7 +169,35 @@ typedef struct mtlt_session_settings {
      * swarm that exchanges torrent data needs 1. Carved out of reserved[0]. */
     int allow_multiple_connections_per_ip;
 
-    /* Must be zero. Future fields come out of here, with 0 meaning the version 1 behaviour. */
+    /* Version 2: anonymity (docs/anonymity.md). */
+
+    /* MTLT_PROXY_NONE (default), MTLT_PROXY_SOCKS5 or MTLT_PROXY_SOCKS5_PW. With a proxy, peer,
+     * web seed and tracker connections go through it (proxy_peer_connections,
+     * proxy_tracker_connections) and host names are resolved by it (proxy_hostnames). libtorrent
+     * still runs the DHT over SOCKS5 UDP ASSOCIATE and resolves dht_bootstrap_nodes locally: set
+     * safe_mode too. */
+    int proxy_type;
+    /* The proxy's port, 1..65535 (ignored without a proxy). */
+    int proxy_port;
+    /* The proxy's host (an IP address keeps libtorrent from resolving anything locally). NULL
+     * means "", refused with a proxy. */
+    const char *proxy_hostname;
+    /* RFC 1929 credentials for MTLT_PROXY_SOCKS5_PW, 1..255 bytes each; NULL means "". */
+    const char *proxy_username;
+    const char *proxy_password;
+    /* Safe mode, 0 or 1: on, the session sends no UDP and resolves no name itself. uTP is off
+     * (enable_outgoing_utp/enable_incoming_utp), udp:// trackers are dropped from every torrent
+     * added (libtorrent 2.0 has no switch for them), and enable_dht, enable_lsd, enable_upnp,
+     * enable_natpmp and a non-empty dht_bootstrap_nodes are refused with MTLT_EINVAL (they are UDP
+     * or local lookups). */
+    int safe_mode;
+    /* libtorrent's I2P SAM bridge (i2p_hostname, i2p_port): NULL or "" for none. With one,
+     * allow_i2p_mixed (0 or 1, default 0) lets I2P torrents also use ordinary peers. */
+    const char *i2p_hostname;
+    int i2p_port;
+    int allow_i2p_mixed;
+
+    /* Must be zero. Future fields come out of here, with 0 meaning the version 2 behaviour. */
     int reserved[7];
 } mtlt_session_settings;
 
@@ -172,7 +206,7 @@ typedef struct mtlt_session_settings {
     {                                                                                            \
         MTLT_SESSION_SETTINGS_VERSION, "127.0.0.1:0", "", 0, 0, 0, 0, MTLT_SETTINGS_DEFAULT,     \
             MTLT_SETTINGS_DEFAULT, MTLT_SETTINGS_DEFAULT, MTLT_SETTINGS_DEFAULT,                 \
-            MTLT_SETTINGS_DEFAULT, 0,                                                            \
+            MTLT_SETTINGS_DEFAULT, 0, MTLT_PROXY_NONE, 0, "", "", "", 0, "", 0, 0,               \
         {                                                                                        \
             0, 0, 0, 0, 0, 0, 0                                                                  \
         }                                                                                        \

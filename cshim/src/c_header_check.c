@@ -1,6 +1,6 @@
 /* c_header_check.c: compiles mtlt_shim.h as C, so the header stays pure C (the rest of the target
  * is C++, which would accept C++-only constructs unnoticed). It also checks, in C, that the
- * settings struct keeps the version 1 layout that compiled callers rely on. */
+ * settings struct keeps the version 2 layout that compiled callers rely on. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,14 +12,18 @@ static const mtlt_session_settings c_header_check_init __attribute__((unused)) =
 
 _Static_assert(offsetof(mtlt_session_settings, version) == 0, "version must stay the first field");
 #if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
-/* LP64: int version (+4 padding), two pointers, ten ints, reserved[7] (+4 tail padding). Adding a
- * field without taking it out of reserved[] changes these: callers compiled against the old header
- * would pass a struct of another size. (allow_multiple_connections_per_ip took reserved[0].) */
-_Static_assert(offsetof(mtlt_session_settings, listen_interfaces) == 8, "mtlt_session_settings v1 layout");
+/* LP64: int version (+4 padding), two pointers, ten ints (version 1: allow_multiple_connections_per_ip
+ * took reserved[0]), then version 2's proxy, safe mode and I2P fields (pointers, which reserved[]
+ * ints cannot hold: hence the new version, which the library checks), reserved[7] (+4 tail padding).
+ * Adding a field without taking it out of reserved[] changes these: callers compiled against the
+ * old header would pass a struct of another size. */
+_Static_assert(offsetof(mtlt_session_settings, listen_interfaces) == 8, "mtlt_session_settings v2 layout");
 _Static_assert(offsetof(mtlt_session_settings, allow_multiple_connections_per_ip) == 60,
-               "mtlt_session_settings v1 layout");
-_Static_assert(offsetof(mtlt_session_settings, reserved) == 64, "mtlt_session_settings v1 layout");
-_Static_assert(sizeof(mtlt_session_settings) == 96, "mtlt_session_settings v1 layout");
+               "mtlt_session_settings v2 layout");
+_Static_assert(offsetof(mtlt_session_settings, proxy_type) == 64, "mtlt_session_settings v2 layout");
+_Static_assert(offsetof(mtlt_session_settings, safe_mode) == 96, "mtlt_session_settings v2 layout");
+_Static_assert(offsetof(mtlt_session_settings, reserved) == 120, "mtlt_session_settings v2 layout");
+_Static_assert(sizeof(mtlt_session_settings) == 152, "mtlt_session_settings v2 layout");
 #endif
 
 /* mtlt_alert: the library hands out arrays of it, so callers index them with their own idea of its

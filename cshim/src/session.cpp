@@ -58,7 +58,65 @@ bool is_tristate(int value)
     return value == MTLT_SETTINGS_DEFAULT || is_flag(value);
 }
 
-// Checks every field of a version 1 struct; MTLT_OK, or MTLT_EINVAL with a message naming the field.
+bool has_non_space(const char *text);
+
+// "" for NULL.
+const char *text(const char *value)
+{
+    return value != nullptr ? value : "";
+}
+
+// Checks the version 2 fields (proxy, safe mode, I2P); MTLT_OK or MTLT_EINVAL naming the field.
+int validate_anonymity(const mtlt_session_settings &s) noexcept
+{
+    if (s.proxy_type < MTLT_PROXY_NONE || s.proxy_type > MTLT_PROXY_SOCKS5_PW)
+    {
+        return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.proxy_type is %d; it must be MTLT_PROXY_NONE, "
+                                       "MTLT_PROXY_SOCKS5 or MTLT_PROXY_SOCKS5_PW", s.proxy_type);
+    }
+    if (s.proxy_type != MTLT_PROXY_NONE)
+    {
+        if (*text(s.proxy_hostname) == '\0')
+            return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.proxy_hostname is empty but a proxy is set");
+        if (s.proxy_port < 1 || s.proxy_port > 65535)
+            return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.proxy_port is %d; it must be 1..65535", s.proxy_port);
+    }
+    if (s.proxy_type == MTLT_PROXY_SOCKS5_PW)
+    {
+        const size_t user = std::strlen(text(s.proxy_username)), password = std::strlen(text(s.proxy_password));
+        if (user < 1 || user > 255 || password < 1 || password > 255)
+            return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.proxy_username and proxy_password must be 1..255 "
+                                           "bytes each with MTLT_PROXY_SOCKS5_PW");
+    }
+    if (!is_flag(s.safe_mode) || !is_flag(s.allow_i2p_mixed))
+    {
+        return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.%s must be 0 or 1 (%s)",
+                          is_flag(s.safe_mode) ? "allow_i2p_mixed" : "safe_mode", settings_init_hint);
+    }
+    if (*text(s.i2p_hostname) != '\0' && (s.i2p_port < 1 || s.i2p_port > 65535))
+    {
+        return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.i2p_port is %d; it must be 1..65535", s.i2p_port);
+    }
+    if (s.safe_mode == 1)
+    {
+        const std::pair<const char *, int> udp[] = {
+            {"enable_dht", s.enable_dht}, {"enable_lsd", s.enable_lsd},
+            {"enable_upnp", s.enable_upnp}, {"enable_natpmp", s.enable_natpmp},
+        };
+        for (const auto &[name, value] : udp)
+        {
+            if (value != 0)
+                return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.%s is 1 but safe_mode forbids it: it sends UDP "
+                                               "outside the proxy", name);
+        }
+        if (has_non_space(text(s.dht_bootstrap_nodes)))
+            return mtlt::fail(MTLT_EINVAL, "mtlt_session_settings.dht_bootstrap_nodes is set but safe_mode forbids it: "
+                                           "libtorrent resolves those names locally, outside the proxy");
+    }
+    return MTLT_OK;
+}
+
+// Checks every field of a version 2 struct; MTLT_OK, or MTLT_EINVAL with a message naming the field.
 int validate(const mtlt_session_settings &s) noexcept
 {
     if (s.version != MTLT_SESSION_SETTINGS_VERSION)
@@ -114,6 +172,10 @@ int validate(const mtlt_session_settings &s) noexcept
                               value);
         }
     }
+    if (int rc = validate_anonymity(s))
+    {
+        return rc;
+    }
     for (int i = 0; i < int(sizeof s.reserved / sizeof s.reserved[0]); ++i)
     {
         if (s.reserved[i] != 0)
@@ -152,6 +214,32 @@ lt::settings_pack make_pack(const mtlt_session_settings &s)
     if (s.allow_multiple_connections_per_ip == 1)
         pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
 
+    if (s.proxy_type != MTLT_PROXY_NONE)
+    {
+        pack.set_int(lt::settings_pack::proxy_type, s.proxy_type == MTLT_PROXY_SOCKS5_PW
+                                                        ? lt::settings_pack::socks5_pw
+                                                        : lt::settings_pack::socks5);
+        pack.set_str(lt::settings_pack::proxy_hostname, text(s.proxy_hostname));
+        pack.set_int(lt::settings_pack::proxy_port, s.proxy_port);
+        pack.set_str(lt::settings_pack::proxy_username, text(s.proxy_username));
+        pack.set_str(lt::settings_pack::proxy_password, text(s.proxy_password));
+        pack.set_bool(lt::settings_pack::proxy_hostnames, true);
+        pack.set_bool(lt::settings_pack::proxy_peer_connections, true);
+        pack.set_bool(lt::settings_pack::proxy_tracker_connections, true);
+    }
+    if (*text(s.i2p_hostname) != '\0')
+    {
+        pack.set_str(lt::settings_pack::i2p_hostname, text(s.i2p_hostname));
+        pack.set_int(lt::settings_pack::i2p_port, s.i2p_port);
+    }
+    pack.set_bool(lt::settings_pack::allow_i2p_mixed, s.allow_i2p_mixed != 0);
+    if (s.safe_mode == 1)
+    {
+        // validate() refused DHT, LSD, UPnP, NAT-PMP and bootstrap names; uTP is the remaining UDP.
+        pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+        pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
+    }
+
     // Bind exactly what was asked: by default libtorrent tries port+1 ... port+10 and then an
     // OS-chosen port, so a node would run reachable somewhere nobody was told.
     pack.set_int(lt::settings_pack::max_retry_port_bind, 0);
@@ -181,7 +269,7 @@ bool has_non_space(const char *text)
 // so they are all queued here. An entry libtorrent cannot parse gives a listen_failed alert with
 // operation parse_address; an unknown device name gives no alert at all, only no socket. The alerts
 // are kept for the consumer's first pop.
-int check_listening(mtlt_session &handle, const char *asked)
+int check_listening(mtlt_session &handle, const char *asked, bool proxied)
 {
     lt::session &session = *handle.owned;
     const int port = session.listen_port();
@@ -190,7 +278,10 @@ int check_listening(mtlt_session &handle, const char *asked)
     session.pop_alerts(&alerts);
     for (lt::alert *alert : alerts)
     {
-        if (auto *failed = lt::alert_cast<lt::listen_failed_alert>(alert))
+        auto *failed = lt::alert_cast<lt::listen_failed_alert>(alert);
+        // The I2P "listen socket" is the SAM bridge session, which may come up later: its failure is
+        // left to the consumer as an alert instead of failing the session.
+        if (failed != nullptr && failed->socket_type != lt::socket_type_t::i2p)
         {
             const bool unparsable = failed->op == lt::operation_t::parse_address;
             return mtlt::fail(unparsable ? MTLT_EINVAL : MTLT_ELISTEN, "listen_interfaces \"%.200s\": %s", asked,
@@ -198,7 +289,9 @@ int check_listening(mtlt_session &handle, const char *asked)
         }
         mtlt::append_alert(handle, *alert, handle.queued);
     }
-    if (port == 0 && ssl_port == 0 && has_non_space(asked))
+    // Behind a proxy (or I2P) libtorrent opens no ordinary listen socket at all (its proxy_hostname
+    // documentation: incoming connections come only through the proxy), so none is expected.
+    if (port == 0 && ssl_port == 0 && has_non_space(asked) && !proxied)
     {
         return mtlt::fail(MTLT_EINVAL,
                           "listen_interfaces \"%.200s\" opened no socket: no entry names an IP address or network "
@@ -257,10 +350,12 @@ int mtlt::make_owned_session(const char *function, mtlt_session **out, const mtl
     auto handle = std::make_unique<mtlt_session>();
     handle->owned = std::make_unique<lt::session>(std::move(params));
     handle->handle = handle->owned.get();
+    handle->safe_mode = settings->safe_mode == 1;
     // Never replaced while the session lives; ~mtlt_session removes it before shutting down.
     mtlt_session *raw = handle.get();
     handle->owned->set_alert_notify([raw] { raw->wake(); });
-    if (int rc = check_listening(*handle, settings->listen_interfaces))
+    if (int rc = check_listening(*handle, settings->listen_interfaces,
+                                 settings->proxy_type != MTLT_PROXY_NONE || *text(settings->i2p_hostname) != '\0'))
     {
         return rc; // ~mtlt_session shuts the session down
     }

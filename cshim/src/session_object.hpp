@@ -69,6 +69,8 @@ struct mtlt_session
 {
     std::unique_ptr<lt::session> owned;
     lt::session_handle *handle = nullptr;
+    // Safe mode (mtlt_session_settings.safe_mode): udp:// trackers are dropped from added torrents.
+    bool safe_mode = false;
 
     // Alerts waiting for the next pop: the start-up listen alerts (owned) or the forwarded ones (host).
     std::mutex queue_mutex;

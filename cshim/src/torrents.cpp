@@ -101,6 +101,51 @@ int mtlt_add_torrent_params_init(mtlt_add_torrent_params *out, int version) noex
     return MTLT_OK;
 }
 
+namespace
+{
+bool is_udp_tracker(std::string const &url)
+{
+    return url.size() >= 6 && std::equal(url.begin(), url.begin() + 6, "udp://", [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+}
+
+// Safe mode: libtorrent 2.0 has no switch for UDP trackers (they would go through SOCKS5 UDP
+// ASSOCIATE, or straight out where the proxy refuses UDP), so they are removed from the torrent's
+// tracker list and from the magnet's before the add.
+void drop_udp_trackers(lt::add_torrent_params &atp)
+{
+    std::vector<std::string> trackers;
+    std::vector<int> tiers;
+    for (size_t i = 0; i < atp.trackers.size(); ++i)
+    {
+        if (!is_udp_tracker(atp.trackers[i]))
+        {
+            trackers.push_back(atp.trackers[i]);
+            tiers.push_back(i < atp.tracker_tiers.size() ? atp.tracker_tiers[i] : 0);
+        }
+    }
+    atp.trackers = std::move(trackers);
+    atp.tracker_tiers = std::move(tiers);
+    if (atp.ti)
+    {
+        auto copy = std::make_shared<lt::torrent_info>(*atp.ti);
+        std::vector<lt::announce_entry> kept;
+        for (lt::announce_entry const &entry : copy->trackers())
+        {
+            if (!is_udp_tracker(entry.url))
+                kept.push_back(entry);
+        }
+        copy->clear_trackers();
+        for (lt::announce_entry const &entry : kept)
+        {
+            copy->add_tracker(entry.url, entry.tier);
+        }
+        atp.ti = std::move(copy);
+    }
+}
+} // namespace
+
 int mtlt_torrent_add(mtlt_session *s, const mtlt_add_torrent_params *p, uint8_t out_info_hash[20]) noexcept
 {
     constexpr const char *function = "mtlt_torrent_add";
@@ -117,6 +162,10 @@ int mtlt_torrent_add(mtlt_session *s, const mtlt_add_torrent_params *p, uint8_t 
         if (int rc = mtlt::build_add_params(function, *p, atp))
         {
             return rc;
+        }
+        if (s->safe_mode)
+        {
+            drop_udp_trackers(atp);
         }
         const lt::sha1_hash key = mtlt::torrent_key(atp.ti ? atp.ti->info_hashes() : atp.info_hashes);
         // Before the add: the host may forward the added alert before add_torrent returns here.

@@ -96,8 +96,9 @@ struct SubscribeCommand: AsyncParsableCommand {
                     store: try BlobStores.open(global.stateDirectory), localStatic: try X25519.PrivateKey.generate(),
                     peers: try peerNetwork.blobPeers())
                 : nil
-            return Downloads(
-                session: try node?.session ?? network.makeSession(anonymity), blobs: blobs, folder: folder, json: global.json)
+            // Through a proxy, torrent data goes through a session of its own (the DHT node's is not proxied).
+            let shared = anonymity.proxyURL == nil ? node?.session : nil
+            return Downloads(session: try shared ?? network.makeSession(anonymity), blobs: blobs, folder: folder, json: global.json)
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
