@@ -13,8 +13,10 @@ struct AnonymityOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("safe-mode"), inversion: .prefixedNo,
-        help: "No UDP and no local lookup of remote names: DHT, LSD, UPnP, NAT-PMP, uTP and UDP trackers off (default: on with --proxy).")
+        help: "No UDP and no local lookup of remote names: DHT, LSD, UPnP, NAT-PMP, uTP and UDP trackers off (default: on with --proxy or --i2p-sam).")
     var safeModeFlag: Bool?
+
+    @OptionGroup var i2p: I2POptions
 
     func validate() throws { _ = try proxy }
 
@@ -26,8 +28,8 @@ struct AnonymityOptions: ParsableArguments {
         }
     }
 
-    /// Whether safe mode is on: as asked, else on exactly when a proxy is set.
-    var safeMode: Bool { safeModeFlag ?? (proxyURL != nil) }
+    /// Whether safe mode is on: as asked, else on exactly when a proxy or an I2P SAM bridge is set.
+    var safeMode: Bool { safeModeFlag ?? (proxyURL != nil || i2p.samAddress != nil) }
 
     /// Refuses `--dht` in safe mode: the mainline DHT is UDP (DHT-over-TCP bridges come later).
     func refuseDHT(_ dht: Bool) throws {
