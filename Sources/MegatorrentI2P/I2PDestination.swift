@@ -55,7 +55,7 @@ public struct I2PPrivateDestination: Sendable {
 
     /// Checks `secret` starts with one destination and holds keys after it.
     public init(secret: SecureBytes) throws(I2PAddressError) {
-        let parsed: Result<I2PDestination, I2PAddressError> = secret.withUnsafeBytes { raw in
+        let parsed: Result<I2PDestination, I2PAddressError> = secret.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<I2PDestination, I2PAddressError> in
             let bytes = Array(raw)
             guard let length = I2PDestination.publicLength(of: bytes), bytes.count > length else {
                 return .failure(.invalidDestination("\(bytes.count) bytes are not a private destination"))

@@ -18,7 +18,7 @@ public enum SAMError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether a retry may succeed (the peer's LeaseSet may not have reached the floodfills yet).
     public var isTransient: Bool {
         switch self {
-        case let .failed(_, result, _): [.cantReachPeer, .peerNotFound, .timeout, .keyNotFound].contains(result)
+        case let .failed(_, result, _): ([.cantReachPeer, .peerNotFound, .timeout, .keyNotFound] as [SAMResult]).contains(result)
         case .timedOut: true
         default: false
         }

@@ -60,9 +60,9 @@ public final class SAMSession: Sendable {
         }
         return try await retrying(retry) { () async throws(SAMError) in
             guard isOpen else { throw .sessionClosed }
-            return try await bridge.exchange(.connect(sessionID: id, destination: destination)) { channel, _ in
-                try install(channel)
-            }.channel
+            return try await bridge.exchange(
+                .connect(sessionID: id, destination: destination), install: { channel, _ in try install(channel) }
+            ).channel
         }
     }
 
@@ -74,9 +74,11 @@ public final class SAMSession: Sendable {
         connecting: (@Sendable (any Channel) -> Void)? = nil
     ) async throws(SAMError) -> (channel: any Channel, peer: I2PDestination) {
         guard isOpen else { throw .sessionClosed }
-        let (channel, outcome) = try await bridge.exchange(.accept(sessionID: id), connected: connecting) { channel, outcome in
-            if case let .streamAccepted(peer) = outcome { try install(channel, peer) }
-        }
+        let (channel, outcome) = try await bridge.exchange(
+            .accept(sessionID: id), connected: connecting,
+            install: { channel, outcome in
+                if case let .streamAccepted(peer) = outcome { try install(channel, peer) }
+            })
         guard case let .streamAccepted(peer) = outcome else {
             channel.close(promise: nil)
             throw .malformedReply("STREAM ACCEPT gave another outcome")

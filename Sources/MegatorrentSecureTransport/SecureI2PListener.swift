@@ -25,7 +25,9 @@ public final class SecureI2PListener: Sendable {
     private init(session: SAMSession, replayGuard: ReplayGuard, backlog: Int) {
         self.session = session
         self.replayGuard = replayGuard
-        (connections, continuation) = AsyncStream.makeStream(of: SecureSocket.self, bufferingPolicy: .bufferingOldest(backlog))
+        let (stream, continuation) = AsyncStream.makeStream(of: SecureSocket.self, bufferingPolicy: .bufferingOldest(backlog))
+        self.connections = stream
+        self.continuation = continuation
     }
 
     /// Starts accepting on `session` as the holder of `localStatic`. Failed accepts (other than a closed

@@ -144,7 +144,7 @@ final class SAMStateMachineTests: XCTestCase {
                 XCTAssertEqual(error, .failed(step: request.step, result: code, message: "why not"))
                 XCTAssertTrue(error.description.contains(code.meaning), error.description)
                 XCTAssertTrue(error.description.contains(request.step), error.description)
-                XCTAssertEqual(error.isTransient, [.cantReachPeer, .peerNotFound, .timeout, .keyNotFound].contains(code))
+                XCTAssertEqual(error.isTransient, ([.cantReachPeer, .peerNotFound, .timeout, .keyNotFound] as [SAMResult]).contains(code))
             }
         }
     }
