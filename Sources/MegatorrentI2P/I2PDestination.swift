@@ -60,7 +60,7 @@ public struct I2PPrivateDestination: Sendable {
             guard let length = I2PDestination.publicLength(of: bytes), bytes.count > length else {
                 return .failure(.invalidDestination("\(bytes.count) bytes are not a private destination"))
             }
-            do { return .success(try I2PDestination(bytes: Array(bytes[..<length]))) } catch { return .failure(error) }
+            return Result { () throws(I2PAddressError) in try I2PDestination(bytes: Array(bytes[..<length])) }
         }
         self.secret = secret
         self.destination = try parsed.get()
