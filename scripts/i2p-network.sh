@@ -7,7 +7,7 @@
 #   r5: subscribe CHANNEL --peer NAME.b32.i2p:KEY --i2p-sam 127.0.0.1:7656 --once
 # The subscriber must receive the manifest through I2P (SAM STREAM CONNECT -> STREAM ACCEPT, Noise IK inside).
 # Needs root (ip netns) and i2pd (scripts/setup.sh); takes a few minutes; not part of scripts/test.sh or CI.
-#   bash scripts/i2p-network.sh [--keep]     (--keep: leave the folder $BASE for inspection)
+#   bash scripts/i2p-network.sh [--keep]     (--keep: leave the folder $BASE for inspection; MEGATORRENT=PATH: use that binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -22,8 +22,8 @@ log() { echo "i2p-network: $*" >&2; }
 started=$(date +%s)
 elapsed() { echo $(( $(date +%s) - started ))s; }
 
-swift build --product megatorrent >&2
-MT=$ROOT/.build/debug/megatorrent
+# MEGATORRENT=PATH: a megatorrent binary already built (else the debug build is made here).
+if [ -n "${MEGATORRENT:-}" ]; then MT=$(realpath "$MEGATORRENT"); else swift build --product megatorrent >&2; MT=$ROOT/.build/debug/megatorrent; fi
 
 PIDS=()
 cleanup() {
@@ -58,7 +58,7 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 A=$BASE/nodeA; B=$BASE/nodeB; W=$BASE/author; mkdir -p "$A" "$B" "$W"
 
 # Node A on router 4: the tracker and gossip relay, accepting peers on its I2P destination.
-in_ns ${P}r4 "$MT" --state-dir "$A" serve --listen 127.0.0.1:0 --peer-listen i2p --i2p-sam 127.0.0.1:7656 \
+in_ns ${P}r4 "$MT" serve --state-dir "$A" --listen 127.0.0.1:0 --peer-listen i2p --i2p-sam 127.0.0.1:7656 \
   >"$A/serve.out" 2>"$A/serve.err" &
 PIDS+=($!)
 for _ in $(seq 1 400); do grep -q "^peers on .*\.b32\.i2p key " "$A/serve.out" 2>/dev/null && break; sleep 0.5; done
@@ -69,14 +69,14 @@ KEY=$(sed -n 's/^peers on \([^ ]*\) key \([0-9a-f]*\)$/\2/p' "$A/serve.out")
 log "node A: tracker $TRACKER, peers on $ADDRESS ($(elapsed))"
 
 # The author publishes version 1 of a channel to node A's tracker (inside router 4's namespace).
-CHANNEL=$(in_ns ${P}r4 "$MT" --state-dir "$W" keygen --out "$W/channel.key" | tail -n 1)
+CHANNEL=$(in_ns ${P}r4 "$MT" keygen --state-dir "$W" --out "$W/channel.key" | tail -n 1)
 echo '{"collections":[{"title":"over i2p","items":["magnet:?xt=urn:btih:dd8255ecdc7ca55fb0bbf81323d87062db1f6d1c"]}]}' \
-  | in_ns ${P}r4 "$MT" --state-dir "$W" publish --tracker "ws://$TRACKER/" --key "$W/channel.key" --sequence 1 - >&2
+  | in_ns ${P}r4 "$MT" publish --state-dir "$W" --tracker "ws://$TRACKER/" --key "$W/channel.key" --sequence 1 - >&2
 log "published sequence 1 of $CHANNEL"
 
 # Node B on router 5 follows the channel through node A's .b32.i2p address only.
 set +e
-in_ns ${P}r5 "$MT" --state-dir "$B" subscribe "$CHANNEL" --peer "$ADDRESS:$KEY" --i2p-sam 127.0.0.1:7656 \
+in_ns ${P}r5 "$MT" subscribe --state-dir "$B" "$CHANNEL" --peer "$ADDRESS:$KEY" --i2p-sam 127.0.0.1:7656 \
   --once --timeout 420 --json >"$B/subscribe.out" 2>"$B/subscribe.err"
 status=$?
 set -e
