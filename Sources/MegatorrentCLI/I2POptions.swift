@@ -66,7 +66,8 @@ enum PeerTarget: Equatable {
     init(parsing text: String) throws {
         guard let colon = text.lastIndex(of: ":") else { throw ValidationError("--peer \(text): expected HOST:PORT:KEY or NAME.b32.i2p:KEY") }
         let address = String(text[..<colon])
-        guard !address.contains(":") else {
+        // I2P: a .b32.i2p name, or a whole Base64 destination (at least 516 characters, no colon); else HOST:PORT:KEY.
+        guard address.lowercased().hasSuffix(".b32.i2p") || (address.count >= 516 && !address.contains(":")) else {
             self = .tcp(try PeerAddress(parsing: text))
             return
         }
