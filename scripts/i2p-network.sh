@@ -58,7 +58,8 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 A=$BASE/nodeA; B=$BASE/nodeB; W=$BASE/author; mkdir -p "$A" "$B" "$W"
 
 # Node A on router 4: the tracker and gossip relay, accepting peers on its I2P destination.
-in_ns ${P}r4 "$MT" serve --state-dir "$A" --listen 127.0.0.1:0 --peer-listen i2p --i2p-sam 127.0.0.1:7656 \
+# (ip netns exec directly, not through in_ns: $! must be the process that becomes megatorrent, for cleanup)
+ip netns exec ${P}r4 "$MT" serve --state-dir "$A" --listen 127.0.0.1:0 --peer-listen i2p --i2p-sam 127.0.0.1:7656 \
   >"$A/serve.out" 2>"$A/serve.err" &
 PIDS+=($!)
 for _ in $(seq 1 400); do grep -q "^peers on .*\.b32\.i2p key " "$A/serve.out" 2>/dev/null && break; sleep 0.5; done
