@@ -25,6 +25,8 @@ public struct SAMClientStateMachine: Sendable {
     public let request: SAMRequest
     private var state = State.initial
     private var buffer: [UInt8] = []
+    /// How much of `buffer` is known to hold no newline (bytes arriving one at a time stay linear).
+    private var scanned = 0
 
     public init(request: SAMRequest) {
         self.request = request
@@ -53,9 +55,10 @@ public struct SAMClientStateMachine: Sendable {
         }
         buffer += bytes
         var sent: [UInt8] = []
-        while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+        while let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
             let line = Array(buffer[..<newline])
             buffer.removeSubrange(...newline)
+            scanned = 0
             switch step(line) {
             case .needMoreData: continue
             case .send(let bytes):
@@ -66,10 +69,12 @@ public struct SAMClientStateMachine: Sendable {
                 state = .finished
                 let leftover = buffer
                 buffer = []
+                scanned = 0
                 return .finished(outcome, leftover: leftover)
             case .failed(let error): return fail(error)
             }
         }
+        scanned = buffer.count
         guard buffer.count <= SAMReply.maxLineLength else {
             return fail(.malformedReply("no end of line within \(SAMReply.maxLineLength) bytes"))
         }
@@ -87,6 +92,7 @@ public struct SAMClientStateMachine: Sendable {
     private mutating func fail(_ error: SAMError) -> Action {
         state = .failed
         buffer = []
+        scanned = 0
         return .failed(error)
     }
 
