@@ -51,12 +51,20 @@ let package = Package(
             name: "MegatorrentProxy",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
 
+        // Anonymity: the I2P SAM v3.1 client (a pure reply parser and state machine, its SwiftNIO handler, sessions).
+        .target(
+            name: "MegatorrentI2P",
+            dependencies: [
+                "MegatorrentCrypto", "MegatorrentIdentity",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+
         // Secure transport: Noise IK (pure code), then its SwiftNIO sockets.
         .target(name: "MegatorrentNoise", dependencies: ["MegatorrentCrypto"]),
         .target(
             name: "MegatorrentSecureTransport",
             dependencies: [
-                "MegatorrentNoise", "MegatorrentCrypto", "MegatorrentProxy",
+                "MegatorrentNoise", "MegatorrentCrypto", "MegatorrentProxy", "MegatorrentI2P",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
 
@@ -89,7 +97,7 @@ let package = Package(
             name: "MegatorrentGossip",
             dependencies: [
                 "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentProxy",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "MegatorrentI2P", .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
         // Encrypted blobs: the format, the store, ingest and reassembly, serving and the downloader.
@@ -122,7 +130,7 @@ let package = Package(
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentIdentity", "MegatorrentState",
                 "MegatorrentTorrent", "MegatorrentEngine", "MegatorrentTracker", "CMegatorrentABI", "MegatorrentNode",
                 "MegatorrentDHT", "MegatorrentGossip", "MegatorrentProxy", "MegatorrentSecureTransport", "MegatorrentBlobs",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MegatorrentI2P", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -140,7 +148,7 @@ let package = Package(
             name: "MegatorrentFuzz",
             dependencies: [
                 "MegatorrentManifest", "MegatorrentJSON", "MegatorrentBencode", "MegatorrentTracker", "MegatorrentNoise",
-                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentProxy", "MegatorrentBlobs", "CFuzzerDriver",
+                "MegatorrentCrypto", "MegatorrentWire", "MegatorrentProxy", "MegatorrentBlobs", "MegatorrentI2P", "CFuzzerDriver",
             ],
             path: "fuzz/Sources"),
 
@@ -153,6 +161,12 @@ let package = Package(
                 "MegatorrentTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "MegatorrentI2PTests",
+            dependencies: [
+                "MegatorrentI2P", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentIdentity",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "MegatorrentNoiseTests", dependencies: ["MegatorrentNoise", "MegatorrentCrypto"]),
         .testTarget(

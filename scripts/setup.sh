@@ -7,7 +7,7 @@ APT_PACKAGES=(
   libtorrent-rasterbar-dev libboost-system-dev libssl-dev libsqlite3-dev
   cmake pkg-config make gcc g++ libasan8 libubsan1 python3-pip python3-libtorrent
   openssl ca-certificates
-  dante-server tcpdump iproute2 tor
+  dante-server tcpdump iproute2 tor i2pd
 )
 PIP_PACKAGES=(pynacl rfc8785 pytest websockets noiseprotocol pproxy)
 

@@ -13,8 +13,10 @@ struct AnonymityOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("safe-mode"), inversion: .prefixedNo,
-        help: "No UDP and no local lookup of remote names: DHT, LSD, UPnP, NAT-PMP, uTP and UDP trackers off (default: on with --proxy).")
+        help: "No UDP and no local lookup of remote names: DHT, LSD, UPnP, NAT-PMP, uTP and UDP trackers off (default: on with --proxy or --i2p-sam).")
     var safeModeFlag: Bool?
+
+    @OptionGroup var i2p: I2POptions
 
     func validate() throws { _ = try proxy }
 
@@ -26,8 +28,8 @@ struct AnonymityOptions: ParsableArguments {
         }
     }
 
-    /// Whether safe mode is on: as asked, else on exactly when a proxy is set.
-    var safeMode: Bool { safeModeFlag ?? (proxyURL != nil) }
+    /// Whether safe mode is on: as asked, else on exactly when a proxy or an I2P SAM bridge is set.
+    var safeMode: Bool { safeModeFlag ?? (proxyURL != nil || i2p.samAddress != nil) }
 
     /// Refuses `--dht` in safe mode: the mainline DHT is UDP (DHT-over-TCP bridges come later).
     func refuseDHT(_ dht: Bool) throws {
@@ -51,6 +53,8 @@ struct AnonymityOptions: ParsableArguments {
             let credentials = proxy.credentialsForNewStream().map { TorrentProxy.Credentials(username: $0.username, password: $0.password) }
             settings.proxy = TorrentProxy(host: proxy.host, port: proxy.port, credentials: credentials)
         }
+        // libtorrent's own SAM session: .i2p trackers and peers of torrents go through the same bridge.
+        if let bridge = try i2p.bridge { settings.i2pSAM = I2PSAMBridge(host: bridge.host, port: bridge.port) }
         return safeMode ? settings.applyingSafeMode() : settings
     }
 }

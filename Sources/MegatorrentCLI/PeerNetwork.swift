@@ -3,6 +3,7 @@ import Foundation
 import MegatorrentCrypto
 import MegatorrentGossip
 import MegatorrentBlobs
+import MegatorrentI2P
 import MegatorrentIdentity
 import MegatorrentState
 
@@ -24,10 +25,14 @@ struct PeerAddress: Equatable {
 
 /// Gossip options of `subscribe` and `serve`.
 struct PeerNetworkOptions: ParsableArguments {
-    @Option(name: .customLong("peer"), help: "A peer to follow channels through, HOST:PORT:KEY (repeatable).")
+    @Option(
+        name: .customLong("peer"),
+        help: "A peer to follow channels through, HOST:PORT:KEY, or NAME.b32.i2p:KEY or DESTINATION:KEY over I2P (needs --i2p-sam) (repeatable).")
     var peers: [String] = []
 
-    @Option(name: .customLong("peer-listen"), help: "Accept peers (Noise-IK secure transport) on HOST:PORT.")
+    @Option(
+        name: .customLong("peer-listen"),
+        help: "Accept peers (Noise-IK secure transport) on HOST:PORT, or on this node's I2P destination with `i2p` (needs --i2p-sam; prints its .b32.i2p address).")
     var peerListen: String?
 
     @Flag(help: "Serve the state folder's blob store to peers (blob requests on the same connections).")
@@ -51,43 +56,61 @@ struct PeerNetworkOptions: ParsableArguments {
     }
 
     func validate() throws {
-        for peer in peers { _ = try PeerAddress(parsing: peer) }
-        if let peerListen { _ = try HostPort(parsing: peerListen, option: "--peer-listen") }
+        for peer in peers { _ = try PeerTarget(parsing: peer) }
+        if let peerListen, !listensOnI2P { _ = try HostPort(parsing: peerListen, option: "--peer-listen") }
         guard blobRate > 0 else { throw ValidationError("--blob-rate must be above 0") }
     }
 
     var isEnabled: Bool { !peers.isEmpty || peerListen != nil }
 
+    /// `--peer-listen i2p`.
+    var listensOnI2P: Bool { peerListen?.lowercased() == "i2p" }
+
+    /// Whether any peer or the listener is on I2P (a SAM session is needed).
+    var needsI2P: Bool { listensOnI2P || peers.contains { (try? PeerTarget(parsing: $0))?.isI2P == true } }
+
     /// Starts listening (if asked) and connects to every `--peer`, retrying in the background (every 5 s, up to the
-    /// end of the returned task) those that cannot be reached yet. Returns the listening port (or nil).
-    func start(_ node: GossipNode) async throws -> (port: Int?, connector: Task<Void, Never>) {
+    /// end of the returned task) those that cannot be reached yet. Returns the listening port (or nil) and, with
+    /// `--peer-listen i2p`, the node's `.b32.i2p` address. `i2p` is the SAM session for I2P peers and listening.
+    func start(_ node: GossipNode, i2p: SAMSession? = nil) async throws -> (port: Int?, connector: Task<Void, Never>, i2pAddress: String?) {
         var port: Int?
-        if let peerListen {
+        var i2pAddress: String?
+        if listensOnI2P {
+            guard let i2p else { throw ValidationError("--peer-listen i2p needs --i2p-sam HOST:PORT") }
+            i2pAddress = node.listen(over: i2p)
+        } else if let peerListen {
             let address = try HostPort(parsing: peerListen, option: "--peer-listen")
             port = try await node.listen(host: address.host, port: address.port)
         }
-        let targets = try peers.map(PeerAddress.init(parsing:))
+        let targets = try peers.map(PeerTarget.init(parsing:))
+        if targets.contains(where: \.isI2P), i2p == nil { throw ValidationError("I2P peers need --i2p-sam HOST:PORT") }
         let connector = Task {
             await withTaskGroup(of: Void.self) { group in
                 for target in targets {
-                    group.addTask { await Self.keepConnected(node, target) }
+                    group.addTask { await Self.keepConnected(node, target, i2p: i2p) }
                 }
             }
         }
-        return (port, connector)
+        return (port, connector, i2pAddress)
     }
 
     /// Connects to `target` and reconnects when the connection ends, until cancelled.
-    private static func keepConnected(_ node: GossipNode, _ target: PeerAddress) async {
+    private static func keepConnected(_ node: GossipNode, _ target: PeerTarget, i2p: SAMSession?) async {
         let id = Hex.encode(target.staticKey)
         var reported = false
         while !Task.isCancelled {
             if !node.peers.contains(where: { $0.id == id }) {
                 do {
-                    try await node.connect(host: target.address.host, port: target.address.port, remoteStatic: target.staticKey)
+                    switch target {
+                    case let .tcp(peer):
+                        try await node.connect(host: peer.address.host, port: peer.address.port, remoteStatic: peer.staticKey)
+                    case let .i2p(address, key):
+                        guard let i2p else { return }
+                        try await node.connect(over: i2p, to: address, remoteStatic: key)
+                    }
                     reported = false
                 } catch {
-                    if !reported { warn("cannot reach peer \(target.address.host):\(target.address.port): \(error); retrying") }
+                    if !reported { warn("cannot reach peer \(target.label): \(error); retrying") }
                     reported = true
                 }
             }

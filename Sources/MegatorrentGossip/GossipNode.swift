@@ -1,4 +1,6 @@
 import MegatorrentCrypto
+import NIOCore
+import MegatorrentI2P
 import MegatorrentManifest
 import MegatorrentSecureTransport
 import MegatorrentWire
@@ -39,6 +41,7 @@ public final class GossipNode: Sendable {
         var banned: [String: ContinuousClock.Instant] = [:]
         var known: [PeerRecord] = []
         var listener: SecureListener?
+        var i2pListener: SecureI2PListener?
         var listenPort: UInt16 = 0
         /// Running tasks (the accept loop, one per connection), each removing itself when it ends.
         var tasks: [UInt64: Task<Void, Never>] = [:]
@@ -88,6 +91,38 @@ public final class GossipNode: Sendable {
         return bound
     }
 
+    /// Accepts peers on the I2P destination of `session` (SAM `STREAM ACCEPT` loop); returns its `.b32.i2p` address.
+    /// The session stays the caller's: close it after the node.
+    @discardableResult
+    public func listen(over session: SAMSession) -> String {
+        let listener = SecureI2PListener.start(
+            session: session, localStatic: staticKey,
+            authorize: { [weak self] key in self?.isBanned(Hex.encode(key)) == false })
+        let task = Task { [weak self] in
+            for await socket in listener.connections {
+                guard let self else { await socket.close(); continue }
+                self.spawn { await self.run(socket) }
+            }
+        }
+        state.withLock { state in
+            state.i2pListener = listener
+            state.nextTaskID += 1
+            state.tasks[state.nextTaskID] = task
+        }
+        return session.b32Address
+    }
+
+    /// Connects over I2P through `session` to the node at `peer` (a destination or `.b32.i2p` name) holding
+    /// `remoteStatic`, and runs the connection in the background. Throws `SecureTransportError` (`.i2pFailed` when
+    /// the stream could not be opened, after SAM's retries on `CANT_REACH_PEER`).
+    public func connect(over session: SAMSession, to peer: I2PPeerAddress, remoteStatic: [UInt8]) async throws {
+        var transport = SecureTransportConfiguration()
+        transport.handshakeTimeout = .seconds(60)  // three hops each way, and a first contact's LeaseSet lookup
+        let socket = try await SecureSocket.connect(
+            over: session, to: peer, localStatic: staticKey, remoteStatic: remoteStatic, configuration: transport)
+        spawn { [self] in await run(socket) }
+    }
+
     /// Connects to the node at `host:port` holding `remoteStatic`, completes the handshake and runs the connection in
     /// the background. Throws `SecureTransportError` when the handshake fails (a wrong key among others).
     public func connect(host: String, port: Int, remoteStatic: [UInt8]) async throws {
@@ -128,12 +163,13 @@ public final class GossipNode: Sendable {
 
     /// Says GOODBYE to every peer, closes them and the listener, and waits for the connections' tasks.
     public func close() async {
-        let (listener, tasks, all) = state.withLock { state in
+        let (listener, i2pListener, tasks, all) = state.withLock { state in
             state.closed = true
             defer { state.tasks = [:] }
-            return (state.listener, Array(state.tasks.values), Array(state.links.values))
+            return (state.listener, state.i2pListener, Array(state.tasks.values), Array(state.links.values))
         }
         await listener?.close()
+        await i2pListener?.close()
         for link in all {
             await link.send(.goodbye(code: GoodbyeCode.shutdown, reason: "node shutting down"))
             await link.socket.close()

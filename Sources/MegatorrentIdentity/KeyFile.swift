@@ -33,6 +33,11 @@ public enum KeyFile {
     /// Reads a 32-byte secret (an Ed25519 seed, an X25519 private key) from `path` under the same rules: a regular
     /// file, not a symlink, mode 0600 or stricter, exactly 32 bytes.
     public static func loadSecret(path: String) throws(KeyFileError) -> SecureBytes {
+        try loadSecret(path: path, sizes: seedLength...seedLength)
+    }
+
+    /// Reads a secret whose size is in `sizes` (an I2P private destination) under the same rules.
+    public static func loadSecret(path: String, sizes: ClosedRange<Int>) throws(KeyFileError) -> SecureBytes {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             if errno == ENOENT { throw .notFound(path: path) }
@@ -44,11 +49,12 @@ public enum KeyFile {
         guard fstat(fd, &info) == 0 else { throw systemError(path, "stat") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
         guard info.st_mode & 0o077 == 0 else { throw .insecurePermissions(path: path, mode: UInt32(info.st_mode)) }
-        guard info.st_size == off_t(seedLength) else { throw .corrupt(path: path, size: Int(info.st_size)) }
-        let seed = try SecureBytes(count: seedLength) { (buffer: UnsafeMutableRawBufferPointer) throws(KeyFileError) in
+        guard sizes.contains(Int(info.st_size)) else { throw .corrupt(path: path, size: Int(info.st_size)) }
+        let length = Int(info.st_size)
+        let seed = try SecureBytes(count: length) { (buffer: UnsafeMutableRawBufferPointer) throws(KeyFileError) in
             var done = 0
-            while done < seedLength {
-                let n = read(fd, buffer.baseAddress! + done, seedLength - done)
+            while done < length {
+                let n = read(fd, buffer.baseAddress! + done, length - done)
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else { throw n == 0 ? .corrupt(path: path, size: done) : systemError(path, "read") }
                 done += n

@@ -1,4 +1,5 @@
 import MegatorrentCrypto
+import MegatorrentI2P
 import MegatorrentNoise
 import MegatorrentProxy
 import NIOCore
@@ -25,13 +26,20 @@ public final class SecureSocket: Sendable {
     public let localAddress: SocketAddress?
     /// The limits in force.
     public let configuration: SecureTransportConfiguration
+    /// The peer's I2P destination when the connection is an I2P stream (then ``remoteAddress`` is
+    /// the SAM bridge's); nil over TCP.
+    public let i2pPeer: I2PDestination?
 
     private let channel: any Channel
     private let inbox: Inbox
     /// Bytes given to `send` and not yet written to the network.
     private let unsent = Atomic<Int>(0)
 
-    init(channel: any Channel, inbox: Inbox, outcome: HandshakeOutcome, configuration: SecureTransportConfiguration) {
+    init(
+        channel: any Channel, inbox: Inbox, outcome: HandshakeOutcome, configuration: SecureTransportConfiguration,
+        i2pPeer: I2PDestination? = nil
+    ) {
+        self.i2pPeer = i2pPeer
         self.channel = channel
         self.inbox = inbox
         self.remoteStatic = outcome.remoteStatic

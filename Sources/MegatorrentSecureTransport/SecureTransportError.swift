@@ -1,3 +1,4 @@
+import MegatorrentI2P
 import MegatorrentNoise
 import MegatorrentProxy
 
@@ -33,6 +34,8 @@ public enum SecureTransportError: Error, Equatable, Sendable, CustomStringConver
     case connectionFailed(String)
     /// The SOCKS5 proxy could not be reached or did not open the tunnel (the reply code is in it).
     case proxyFailed(SOCKS5Error)
+    /// The I2P SAM bridge could not open the stream (the SAM RESULT is in it).
+    case i2pFailed(SAMError)
 
     /// One clear line.
     public var description: String {
@@ -51,6 +54,7 @@ public enum SecureTransportError: Error, Equatable, Sendable, CustomStringConver
         case let .messageTooLarge(length): "message of \(length) bytes is over the limit"
         case let .connectionFailed(why): "connection failed: \(why)"
         case let .proxyFailed(error): "\(error)"
+        case let .i2pFailed(error): "\(error)"
         }
     }
 }
@@ -61,6 +65,7 @@ extension SecureTransportError {
         if let error = error as? SecureTransportError { return error }
         if let error = error as? NoiseError { return .recordFailed(error) }
         if let error = error as? SOCKS5Error { return .proxyFailed(error) }
+        if let error = error as? SAMError { return .i2pFailed(error) }
         return .connectionFailed("\(error)")
     }
 }

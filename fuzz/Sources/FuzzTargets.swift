@@ -36,6 +36,10 @@ enum FuzzTarget: String, CaseIterable {
     /// bytes. Nothing traps, an open tunnel hands back exactly the bytes after the reply, and the
     /// outcome does not depend on how the bytes were split.
     case socks5
+    /// I2P SAM v3.1 bridge lines (docs/anonymity.md): each line through the reply parser, then the client state
+    /// machine (the first byte picks the request and where the input is cut), whole, in two and byte by byte.
+    /// Nothing traps, and a finished exchange hands back exactly the bytes after its last line.
+    case sam
     /// The blob file descriptor parser (docs/blobs.md): the input, zero-padded to one chunk, is parsed; an accepted
     /// descriptor re-encodes to exactly those bytes (one encoding per descriptor).
     case blobDescriptor = "blob-descriptor"
@@ -81,6 +85,8 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .socks5:
             SOCKS5Fuzz.run(Array(data))
+        case .sam:
+            SAMFuzz.run(Array(data))
         case .blobDescriptor:
             guard data.count <= BlobFormat.chunkSize else { return }
             let input = Array(data) + [UInt8](repeating: 0, count: BlobFormat.chunkSize - data.count)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MegatorrentCrypto
 import MegatorrentGossip
+import MegatorrentI2P
 import MegatorrentNode
 import MegatorrentState
 import MegatorrentTracker
@@ -65,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             printLine("listening on \(host):\(bound) (\(scheme)://, database \(path))")
         }
         var gossip: (node: GossipNode, connector: Task<Void, Never>)?
+        var i2pSession: SAMSession?
         if peerNetwork.isEnabled {
             var configuration = GossipConfiguration()
             configuration.isRelay = true
@@ -73,8 +75,17 @@ struct ServeCommand: AsyncParsableCommand {
                 staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: TrackerGossipBackend(server: server),
                 configuration: configuration, blobs: try peerNetwork.blobServer(global.stateDirectory))
             node.relayStored(by: server)
-            let (peerPort, connector) = try await peerNetwork.start(node)
+            if peerNetwork.needsI2P { i2pSession = try await anonymity.i2p.makeSession(global.stateDirectory) }
+            let (peerPort, connector, i2pAddress) = try await peerNetwork.start(node, i2p: i2pSession)
             gossip = (node, connector)
+            if let i2pAddress {
+                let key = Hex.encode(node.staticPublicKey)
+                if global.json {
+                    printJSON(["peers": i2pAddress, "staticKey": key])
+                } else {
+                    printLine("peers on \(i2pAddress) key \(key)")
+                }
+            }
             if let peerPort {
                 let key = Hex.encode(node.staticPublicKey)
                 if global.json {
@@ -87,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         await Signals.waitForTermination()
         gossip?.connector.cancel()
         await gossip?.node.close()
+        await i2pSession?.close()
         try await server.shutdown()
     }
 }

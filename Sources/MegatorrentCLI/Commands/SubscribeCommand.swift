@@ -5,6 +5,7 @@ import MegatorrentCrypto
 import MegatorrentEngine
 import MegatorrentDHT
 import MegatorrentGossip
+import MegatorrentI2P
 import MegatorrentManifest
 import MegatorrentNode
 import MegatorrentState
@@ -102,6 +103,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
+        var i2pSession: SAMSession?
         if peerNetwork.isEnabled {
             var configuration = GossipConfiguration()
             configuration.proxy = try anonymity.proxy
@@ -109,7 +111,9 @@ struct SubscribeCommand: AsyncParsableCommand {
                 staticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory), backend: EngineGossipBackend(engine: engine),
                 configuration: configuration, blobs: try peerNetwork.blobServer(global.stateDirectory))
             let relay = await node.relayUpdates(of: engine)
-            let (_, connector) = try await peerNetwork.start(node)
+            if peerNetwork.needsI2P { i2pSession = try await anonymity.i2p.makeSession(global.stateDirectory) }
+            let (_, connector, i2pAddress) = try await peerNetwork.start(node, i2p: i2pSession)
+            if let i2pAddress { warn("peers on \(i2pAddress) key \(Hex.encode(node.staticPublicKey))") }
             gossip = (node, connector, relay)
         }
         let started = ContinuousClock.now
@@ -189,6 +193,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         gossip?.connector.cancel()
         gossip?.relay.cancel()
         await gossip?.node.close()
+        await i2pSession?.close()
         if let failure { throw failure }
     }
 
