@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "MegatorrentBlobs",
             dependencies: [
-                "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentWire", "MegatorrentSecureTransport",
+                "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentWire", "MegatorrentSecureTransport", "MegatorrentProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 

@@ -1,5 +1,6 @@
 import MegatorrentCrypto
 import MegatorrentManifest
+import MegatorrentProxy
 import MegatorrentSecureTransport
 import MegatorrentWire
 import NIOCore
@@ -53,17 +54,20 @@ public final class BlobFetcher: Sendable {
     }
 
     private let store: BlobStore
-    private let localStatic: X25519.PrivateKey
+    private let dialer: BlobDialer
     private let peers: [BlobPeer]
     private let window: Int
     private let discovery: Bool
 
-    /// A fetcher keeping blobs in `store`, connecting as `localStatic` to `peers`, with up to `window` requests in
-    /// flight per peer. With `discovery`, when `peers` cannot give the descriptor or some chunk, the nodes they know
+    /// A fetcher keeping blobs in `store`, connecting as `localStatic` to `peers` (through `proxy` when given: the
+    /// SOCKS5 server resolves their names), with up to `window` requests in flight per peer. With `discovery`, when `peers` cannot give the descriptor or some chunk, the nodes they know
     /// (GET_PEERS) are asked which hold them (BLOB_QUERY), and those that do are used too.
-    public init(store: BlobStore, localStatic: X25519.PrivateKey, peers: [BlobPeer], window: Int = 4, discovery: Bool = true) {
+    public init(
+        store: BlobStore, localStatic: X25519.PrivateKey, peers: [BlobPeer], window: Int = 4, discovery: Bool = true,
+        proxy: ProxyConfiguration? = nil
+    ) {
         self.store = store
-        self.localStatic = localStatic
+        self.dialer = BlobDialer(localStatic: localStatic, proxy: proxy)
         self.peers = peers
         self.window = max(1, window)
         self.discovery = discovery
@@ -96,7 +100,7 @@ public final class BlobFetcher: Sendable {
         do {
             descriptor = try await fetchDescriptor(link, from: peers)
         } catch BlobError.descriptorUnavailable where !peers.isEmpty && discovery {
-            let holders = await HolderDiscovery.holders(of: [link.descriptor], through: peers, localStatic: localStatic)
+            let holders = await HolderDiscovery.holders(of: [link.descriptor], through: peers, dialer: dialer)
             found = holders
             descriptor = try await fetchDescriptor(link, from: holders)
         }
@@ -119,7 +123,7 @@ public final class BlobFetcher: Sendable {
         }
         if !missing.isEmpty && !peers.isEmpty && discovery && found == nil {
             let ids = missing.map { descriptor.chunks[$0] }
-            let holders = await HolderDiscovery.holders(of: ids, through: peers, localStatic: localStatic)
+            let holders = await HolderDiscovery.holders(of: ids, through: peers, dialer: dialer)
             if !holders.isEmpty {
                 dropped += try await fetchFromPeers(partial, indices: missing, from: holders, report: report)
                 missing = partial.missing
@@ -140,7 +144,7 @@ public final class BlobFetcher: Sendable {
             return try FileDescriptor.open(sealed, id: link.descriptor, linkKey: link.key)
         }
         for peer in peers {
-            guard let connection = try? await PeerConnection.open(peer, localStatic: localStatic) else { continue }
+            guard let connection = try? await dialer.open(peer) else { continue }
             defer { Task { await connection.close() } }
             guard (try? await connection.send(.blobGet(link.descriptor))) != nil else { continue }
             while let message = try? await connection.receive() {
@@ -215,7 +219,7 @@ public final class BlobFetcher: Sendable {
     private func worker(
         peer: BlobPeer, number: Int, partial: PartialDownload, scheduler: ChunkScheduler, report: @Sendable () -> Void
     ) async throws -> WorkerEnd {
-        guard let connection = try? await PeerConnection.open(peer, localStatic: localStatic) else { return .unreachable }
+        guard let connection = try? await dialer.open(peer) else { return .unreachable }
         let chunks = partial.descriptor.chunks
         let opener = try ChunkOpener(key: partial.descriptor.key)
         var inFlight: [BlobID: Int] = [:]
@@ -342,12 +346,13 @@ final class PeerConnection: Sendable {
     /// then go to the other peers).
     static let stallTimeout: TimeAmount = .seconds(30)
 
-    static func open(_ peer: BlobPeer, localStatic: X25519.PrivateKey) async throws -> PeerConnection {
+    static func open(_ peer: BlobPeer, localStatic: X25519.PrivateKey, proxy: ProxyConfiguration?) async throws -> PeerConnection {
         var configuration = SecureTransportConfiguration()
         configuration.idleTimeout = stallTimeout
         configuration.receiveBufferMessages = 16  // at most 16 MiB of blobs buffered per peer
         let socket = try await SecureSocket.connect(
-            host: peer.host, port: peer.port, localStatic: localStatic, remoteStatic: peer.staticKey, configuration: configuration)
+            host: peer.host, port: peer.port, localStatic: localStatic, remoteStatic: peer.staticKey, configuration: configuration,
+            proxy: proxy)
         let connection = PeerConnection(socket: socket)
         try await connection.send(.hello(.init()))
         return connection

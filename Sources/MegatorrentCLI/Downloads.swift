@@ -9,7 +9,7 @@ import MegatorrentWire
 /// reports when it is complete.
 actor Downloads {
     private let session: TorrentSession
-    private let blobs: BlobFetcher?
+    private let blobs: BlobFetcher
     private let folder: String
     private let json: Bool
     private var started: [InfoHash: Task<FinishResult, Never>] = [:]
@@ -17,9 +17,8 @@ actor Downloads {
     /// The results of the blob fetches that ended.
     private var blobResults: [BlobID: FinishResult] = [:]
 
-    /// Downloads into `folder`: torrents through `session`, blob links through `blobs` (nil: blob links are reported
-    /// as not downloadable).
-    init(session: TorrentSession, blobs: BlobFetcher?, folder: String, json: Bool) {
+    /// Downloads into `folder`: torrents through `session`, blob links through `blobs`.
+    init(session: TorrentSession, blobs: BlobFetcher, folder: String, json: Bool) {
         self.session = session
         self.blobs = blobs
         self.folder = folder
@@ -86,14 +85,7 @@ actor Downloads {
 
     private func startBlob(_ link: BlobLink) {
         guard startedBlobs[link.descriptor] == nil else { return }
-        guard let blobs else {
-            report(["download": link.description, "error": "blob links are not fetched through --proxy"],
-                   "could not download \(link): blob links are not fetched through --proxy")
-            startedBlobs[link.descriptor] = Task { FinishResult.failed("not fetched through --proxy") }
-            blobResults[link.descriptor] = .failed("not fetched through --proxy")
-            return
-        }
-        let folder = self.folder
+        let folder = self.folder, blobs = self.blobs
         startedBlobs[link.descriptor] = Task<FinishResult, Never> {
             let result = await self.fetch(link, blobs: blobs, folder: folder)
             self.blobResults[link.descriptor] = result

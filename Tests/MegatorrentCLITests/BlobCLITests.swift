@@ -175,4 +175,49 @@ final class BlobCLITests: XCTestCase {
         XCTAssertEqual(done["fromPeers"] as? Int, 4)
         XCTAssertEqual(FileManager.default.contents(atPath: out), FileManager.default.contents(atPath: folder + "/in.bin"))
     }
+
+    /// `fetch --proxy`: every connection to the holder goes through a real SOCKS5 server (PyPI pproxy, which
+    /// scripts/setup.sh installs); with the proxy gone the same fetch fails, so the proxy is really on the path.
+    func testFetchThroughASOCKS5Proxy() throws {
+        let holderState = CLIRunner(stateDirectory: folder + "/holder")
+        makeFile(folder + "/in.bin", size: (1 << 20) + 7)
+        let ingested = try holderState.run(["ingest", folder + "/in.bin"])
+        XCTAssertEqual(ingested.status, 0, ingested.stderr)
+        let link = ingested.lastLine
+        let holder = try LongRunning(
+            holderState, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/h.sqlite", "--json"])
+        defer { holder.stop() }
+        _ = try holder.nextJSON(timeout: 30)
+        let peers = try holder.nextJSON(timeout: 30)
+        let peer = try XCTUnwrap(peers["peers"] as? String) + ":" + (try XCTUnwrap(peers["staticKey"] as? String))
+
+        let proxyPort = try freeLoopbackPort()
+        let fetcher = CLIRunner(stateDirectory: folder + "/fetcher")
+        let out = folder + "/out.bin"
+        // No proxy listening yet: the fetch must fail rather than go around it.
+        let refused = try fetcher.run(["fetch", link, "--peer", peer, "--out", out, "--proxy", "socks5://127.0.0.1:\(proxyPort)", "--no-discovery"])
+        XCTAssertNotEqual(refused.status, 0, refused.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+
+        let pproxy = Process()
+        pproxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        pproxy.arguments = ["pproxy", "-v", "-l", "socks5://127.0.0.1:\(proxyPort)"]
+        let log = Pipe()
+        pproxy.standardOutput = log
+        pproxy.standardError = log
+        try pproxy.run()
+        defer { if pproxy.isRunning { pproxy.terminate(); pproxy.waitUntilExit() } }
+        for _ in 0..<100 where !isListening(proxyPort) { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertTrue(isListening(proxyPort), "pproxy did not start (pip pproxy; scripts/setup.sh)")
+
+        let fetched = try fetcher.run(["fetch", link, "--peer", peer, "--out", out, "--proxy", "socks5://127.0.0.1:\(proxyPort)", "--json"])
+        XCTAssertEqual(fetched.status, 0, fetched.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: out), FileManager.default.contents(atPath: folder + "/in.bin"))
+        pproxy.terminate()
+        pproxy.waitUntilExit()
+        // pproxy -v logs each tunnel it opened: the holder's port must be among them.
+        let logged = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let holderPort = try XCTUnwrap(peers["peers"] as? String).split(separator: ":").last.map(String.init) ?? "?"
+        XCTAssertTrue(logged.contains(":\(holderPort)"), logged)
+    }
 }

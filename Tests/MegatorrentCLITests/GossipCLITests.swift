@@ -30,7 +30,7 @@ final class GossipCLITests: XCTestCase {
 
         let author = CLIRunner(stateDirectory: folder + "/author")
         let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
-        let relayPort = try freePort()
+        let relayPort = try freeLoopbackPort()
         let relay = try LongRunning(
             relayState, ["subscribe", channel, "--peer", hubPeer, "--peer-listen", "127.0.0.1:\(relayPort)", "--json"])
         defer { relay.stop() }
@@ -59,18 +59,5 @@ final class GossipCLITests: XCTestCase {
         XCTAssertTrue(wrongKey.stderr.contains("cannot reach peer"), wrongKey.stderr)
         let badPeer = try CLIRunner(stateDirectory: folder + "/bad").run(["subscribe", channel, "--peer", "127.0.0.1:1"])
         XCTAssertTrue(badPeer.stderr.contains("expected HOST:PORT:KEY"), badPeer.stderr)
-    }
-
-    /// A TCP port free right now on 127.0.0.1.
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -15,7 +15,7 @@ struct FetchCommand: AsyncParsableCommand {
             exchange, one hop) and those that hold it are used too (--no-discovery: only the --peer nodes). Every \
             blob is checked against its id, a peer sending a bad one is dropped, and the file appears at --out only \
             once whole and matching its SHA-256 (until then OUT.mtpart and OUT.mtpart.state). Run the same command \
-            again after an interruption to resume. Fetched blobs stay in the store, so `serve --blobs` or \
+            again after an interruption to resume. With --proxy every connection goes through the SOCKS5 proxy. Fetched blobs stay in the store, so `serve --blobs` or \
             `subscribe --blobs` on this state folder serves them. A progress bar on a terminal; with --json, \
             {"event":"progress",…} lines then {"event":"done",…}.
             """)
@@ -38,6 +38,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(name: .customLong("discovery"), inversion: .prefixedNo, help: "When the --peer nodes lack a blob, ask them which nodes hold it (peer exchange, one hop).")
     var discovery = true
 
+    @OptionGroup var anonymity: AnonymityOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -52,7 +53,8 @@ struct FetchCommand: AsyncParsableCommand {
             BlobPeer(host: $0.address.host, port: $0.address.port, staticKey: $0.staticKey)
         }
         let key = try PeerNetworkOptions.nodeKey(global.stateDirectory)
-        let fetcher = BlobFetcher(store: store, localStatic: key, peers: targets, window: window, discovery: discovery)
+        let fetcher = BlobFetcher(
+            store: store, localStatic: key, peers: targets, window: window, discovery: discovery, proxy: try anonymity.proxy)
         let reporter = ProgressReporter(json: global.json)
         let result = try await fetcher.fetch(link: parsed, outputPath: out, overwrite: force) { reporter.report($0) }
         reporter.finish()

@@ -91,12 +91,11 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            // Blob links come from the --peer nodes, over connections of their own under a one-off static key.
-            let blobs = try anonymity.proxy == nil
-                ? BlobFetcher(
-                    store: try BlobStores.open(global.stateDirectory), localStatic: try X25519.PrivateKey.generate(),
-                    peers: try peerNetwork.blobPeers())
-                : nil
+            // Blob links come from the --peer nodes (through --proxy when set), over connections of their own under a
+            // one-off static key.
+            let blobs = BlobFetcher(
+                store: try BlobStores.open(global.stateDirectory), localStatic: try X25519.PrivateKey.generate(),
+                peers: try peerNetwork.blobPeers(), proxy: try anonymity.proxy)
             // Through a proxy, torrent data goes through a session of its own (the DHT node's is not proxied).
             let shared = anonymity.proxyURL == nil ? node?.session : nil
             return Downloads(session: try shared ?? network.makeSession(anonymity), blobs: blobs, folder: folder, json: global.json)
