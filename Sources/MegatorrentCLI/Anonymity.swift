@@ -4,7 +4,7 @@ import MegatorrentTorrent
 import MegatorrentTracker
 
 /// `--proxy socks5://[USER:PASS@]HOST:PORT`, `--safe-mode` / `--no-safe-mode` (docs/anonymity.md), shared by
-/// `publish`, `subscribe`, `serve` and `seed`.
+/// `publish`, `subscribe`, `serve`, `seed` and `fetch`.
 struct AnonymityOptions: ParsableArguments {
     @Option(
         name: .customLong("proxy"),

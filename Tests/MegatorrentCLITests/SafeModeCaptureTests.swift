@@ -10,7 +10,7 @@ final class SafeModeCaptureTests: XCTestCase {
     func testSafeModeSendsNothingButTCPToTheProxy() throws {
         let counts = try capture(control: false)
         XCTAssertEqual(counts["publish_status"], "0", "\(counts)")
-        XCTAssertEqual(counts["subscribe_status"], "0", "\(counts)")
+        XCTAssertEqual(counts["subscribe_status"], "0", "subscribe failed: \(counts["subscribe.err"] ?? "") \(counts)")
         XCTAssertEqual(counts["downloaded"], "yes", "the torrent did not arrive through the proxy: \(counts)")
         XCTAssertEqual(counts["udp"], "0", "UDP left the client in safe mode: \(counts)")
         XCTAssertEqual(counts["dns"], "0", "DNS queries left the client in safe mode: \(counts)")
@@ -18,13 +18,15 @@ final class SafeModeCaptureTests: XCTestCase {
         XCTAssertGreaterThan(Int(counts["tcp_to_proxy"] ?? "") ?? 0, 0, "nothing reached the proxy: \(counts)")
     }
 
-    /// The control: the same run with `--no-safe-mode --dht` does send UDP (the DHT node looks up and contacts the
-    /// public routers outside the proxy), so the assertions above are able to fail.
+    /// The control: the same run with `--no-safe-mode --dht` does send UDP (the DHT node looks up the public routers
+    /// outside the proxy), so the assertions above are able to fail. Only the leak is asserted here: whether the DHT
+    /// node comes up within its start time depends on how fast the unanswered lookups fail in the namespace (libtorrent
+    /// starts the DHT once its router lookups end), and the subscriber gives up when it does not.
     func testControlRunWithoutSafeModeShowsUDP() throws {
         let counts = try capture(control: true)
+        XCTAssertEqual(counts["publish_status"], "0", "\(counts)")
         XCTAssertGreaterThan(Int(counts["udp"] ?? "") ?? 0, 0, "the control run sent no UDP: \(counts)")
         XCTAssertGreaterThan(Int(counts["dns"] ?? "") ?? 0, 0, "the control run looked up no name: \(counts)")
-        XCTAssertEqual(counts["downloaded"], "yes", "\(counts)")
     }
 
     /// Runs the script and returns its `key=value` lines.
@@ -54,10 +56,7 @@ final class SafeModeCaptureTests: XCTestCase {
             let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { counts[parts[0]] = parts[1] }
         }
-        if counts["subscribe_status"] != "0" {
-            let log = (try? String(contentsOfFile: work + "/subscribe.err", encoding: .utf8)) ?? ""
-            XCTFail("subscribe failed: \(log)")
-        }
+        counts["subscribe.err"] = (try? String(contentsOfFile: work + "/subscribe.err", encoding: .utf8)) ?? ""
         print("safe-mode capture (\(control ? "control" : "safe mode")): \(stdout.split(separator: "\n").joined(separator: " "))")
         return counts
     }
