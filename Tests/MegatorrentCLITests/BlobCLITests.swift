@@ -23,6 +23,17 @@ final class BlobCLITests: XCTestCase {
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
+    /// `serve --listen … --peer-listen …` of `runner` as a process, with `extra` arguments: the node (stop it), its
+    /// tracker address HOST:PORT and its peer address HOST:PORT:KEY.
+    private func startServe(_ runner: CLIRunner, db: String, _ extra: [String] = []) throws -> (node: LongRunning, listening: String, peer: String) {
+        let node = try LongRunning(
+            runner, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--db", folder + "/" + db, "--json"] + extra)
+        let listening = try XCTUnwrap(node.nextJSON(timeout: 30)["listening"] as? String)
+        let peers = try node.nextJSON(timeout: 30)
+        let peer = try XCTUnwrap(peers["peers"] as? String) + ":" + (try XCTUnwrap(peers["staticKey"] as? String))
+        return (node, listening, peer)
+    }
+
     func testIngestThenFetchFromTheLocalStore() throws {
         let author = CLIRunner(stateDirectory: folder + "/author")
         makeFile(folder + "/in.bin", size: (3 << 20) + 17)
@@ -52,13 +63,8 @@ final class BlobCLITests: XCTestCase {
         let link = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(ingested.lastLine.utf8)) as? [String: Any])?["link"] as? String)
 
         // A node serving the author's store, slowly (8 blobs a second per peer), so the download can be killed.
-        let node = try LongRunning(
-            author, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--blob-rate", "8",
-                     "--db", folder + "/tracker.sqlite", "--json"])
+        let (node, _, peer) = try startServe(author, db: "tracker.sqlite", ["--blobs", "--blob-rate", "8"])
         defer { node.stop() }
-        _ = try node.nextJSON(timeout: 30)
-        let peers = try node.nextJSON(timeout: 30)
-        let peer = try XCTUnwrap(peers["peers"] as? String) + ":" + (try XCTUnwrap(peers["staticKey"] as? String))
 
         let downloader = CLIRunner(stateDirectory: folder + "/downloader")
         let out = folder + "/out.bin"
@@ -85,12 +91,8 @@ final class BlobCLITests: XCTestCase {
 
         // The downloader serves what it fetched: a third node gets the file from it alone, the author's node gone.
         XCTAssertEqual(node.stop(), 0)
-        let reseeder = try LongRunning(
-            downloader, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/t2.sqlite", "--json"])
+        let (reseeder, _, reseed) = try startServe(downloader, db: "t2.sqlite", ["--blobs"])
         defer { reseeder.stop() }
-        _ = try reseeder.nextJSON(timeout: 30)
-        let second = try reseeder.nextJSON(timeout: 30)
-        let reseed = try XCTUnwrap(second["peers"] as? String) + ":" + (try XCTUnwrap(second["staticKey"] as? String))
         let third = try CLIRunner(stateDirectory: folder + "/third").run(["fetch", link, "--peer", reseed, "--out", folder + "/third.bin"])
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertEqual(FileManager.default.contents(atPath: folder + "/third.bin"), FileManager.default.contents(atPath: folder + "/in.bin"))
@@ -104,12 +106,8 @@ final class BlobCLITests: XCTestCase {
         XCTAssertEqual(ingested.status, 0, ingested.stderr)
         let link = ingested.lastLine
 
-        let node = try LongRunning(
-            holder, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/t.sqlite", "--json"])
+        let (node, listening, peer) = try startServe(holder, db: "t.sqlite", ["--blobs"])
         defer { node.stop() }
-        let listening = try XCTUnwrap(node.nextJSON(timeout: 30)["listening"] as? String)
-        let peers = try node.nextJSON(timeout: 30)
-        let peer = try XCTUnwrap(peers["peers"] as? String) + ":" + (try XCTUnwrap(peers["staticKey"] as? String))
 
         let author = CLIRunner(stateDirectory: folder + "/author")
         let channel = try author.run(["keygen", "--out", folder + "/k"]).lastLine
@@ -143,20 +141,10 @@ final class BlobCLITests: XCTestCase {
         let ingested = try holderState.run(["ingest", folder + "/in.bin"])
         XCTAssertEqual(ingested.status, 0, ingested.stderr)
         let link = ingested.lastLine
-        let holder = try LongRunning(
-            holderState, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/h.sqlite", "--json"])
+        let (holder, _, holderPeer) = try startServe(holderState, db: "h.sqlite", ["--blobs"])
         defer { holder.stop() }
-        _ = try holder.nextJSON(timeout: 30)
-        let holderPeers = try holder.nextJSON(timeout: 30)
-        let holderPeer = try XCTUnwrap(holderPeers["peers"] as? String) + ":" + (try XCTUnwrap(holderPeers["staticKey"] as? String))
-
-        let middle = try LongRunning(
-            CLIRunner(stateDirectory: folder + "/middle"),
-            ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--peer", holderPeer, "--db", folder + "/m.sqlite", "--json"])
+        let (middle, _, middlePeer) = try startServe(CLIRunner(stateDirectory: folder + "/middle"), db: "m.sqlite", ["--peer", holderPeer])
         defer { middle.stop() }
-        _ = try middle.nextJSON(timeout: 30)
-        let middlePeers = try middle.nextJSON(timeout: 30)
-        let middlePeer = try XCTUnwrap(middlePeers["peers"] as? String) + ":" + (try XCTUnwrap(middlePeers["staticKey"] as? String))
 
         // The middle node holds nothing: with the discovery of holders off (no one to ask but it), the fetch fails.
         let fetcher = CLIRunner(stateDirectory: folder + "/fetcher")
@@ -184,12 +172,8 @@ final class BlobCLITests: XCTestCase {
         let ingested = try holderState.run(["ingest", folder + "/in.bin"])
         XCTAssertEqual(ingested.status, 0, ingested.stderr)
         let link = ingested.lastLine
-        let holder = try LongRunning(
-            holderState, ["serve", "--listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0", "--blobs", "--db", folder + "/h.sqlite", "--json"])
+        let (holder, _, peer) = try startServe(holderState, db: "h.sqlite", ["--blobs"])
         defer { holder.stop() }
-        _ = try holder.nextJSON(timeout: 30)
-        let peers = try holder.nextJSON(timeout: 30)
-        let peer = try XCTUnwrap(peers["peers"] as? String) + ":" + (try XCTUnwrap(peers["staticKey"] as? String))
 
         let proxyPort = try freeLoopbackPort()
         let fetcher = CLIRunner(stateDirectory: folder + "/fetcher")
@@ -217,7 +201,7 @@ final class BlobCLITests: XCTestCase {
         pproxy.waitUntilExit()
         // pproxy -v logs each tunnel it opened: the holder's port must be among them.
         let logged = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let holderPort = try XCTUnwrap(peers["peers"] as? String).split(separator: ":").last.map(String.init) ?? "?"
+        let holderPort = peer.split(separator: ":").dropLast().last.map(String.init) ?? "?"
         XCTAssertTrue(logged.contains(":\(holderPort)"), logged)
     }
 }
