@@ -43,7 +43,11 @@ struct DHTNetworkOptions: ParsableArguments {
         return settings
     }
 
-    /// Starts the node: restores the DHT state kept in the state folder, waits (at most 10 s) until the DHT runs, joins
+    /// How long the node waits quietly for the DHT to run, and how long at most.
+    static let startPatience: Duration = .seconds(10)
+    static let startLimit: Duration = .seconds(60)
+
+    /// Starts the node: restores the DHT state kept in the state folder, waits (at most `startLimit`) until the DHT runs, joins
     /// every `--dht-node` and waits (at most `joinTimeout`) until the routing table holds one of them.
     func start(stateDirectory: StateDirectory, joinTimeout: Duration = .seconds(10)) async throws -> DHTNodeSession {
         if let listen = try? HostPort(parsing: dhtListen, option: ""), !listen.isLoopback,
@@ -55,8 +59,14 @@ struct DHTNetworkOptions: ParsableArguments {
         let statePath = stateDirectory.path + "/dht-state.bencode"
         let saved = FileManager.default.contents(atPath: statePath).map { [UInt8]($0) }
         let session = try TorrentSession(settings: settings, dhtState: saved)
-        guard await poll(within: .seconds(10), { (try? session.isDHTRunning) == true }) else {
-            throw CLIFailure("the DHT node did not start on \(dhtListen)")
+        // libtorrent starts the DHT only once the bootstrap routers' names are resolved, so a slow or
+        // unanswered DNS holds it back: after `startPatience` the node says so and waits up to `startLimit`.
+        let isRunning = { (try? session.isDHTRunning) == true }
+        if !(await poll(within: Self.startPatience, isRunning)) {
+            warn("the DHT node has not started yet on \(dhtListen) (libtorrent waits for the router names to resolve); waiting")
+            guard await poll(within: Self.startLimit - Self.startPatience, isRunning) else {
+                throw CLIFailure("the DHT node did not start on \(dhtListen) within \(Self.startLimit)")
+            }
         }
         for node in dhtNodes {
             let address = try HostPort(parsing: node, option: "--dht-node")
