@@ -8,11 +8,12 @@ public enum SecureProfile {
 
     /// The protocol version as text, mixed into the handshake hash as Noise's prologue.
     ///
-    /// A peer speaking another version (say `megatorrent/noise/2`) has another prologue, so its
+    /// Version 2 has 16 KiB cells (version 1 had 4 KiB ones). A peer speaking another version
+    /// (say `megatorrent/noise/1`) has another prologue, so its
     /// handshake hash differs from the first `MixHash` on: the responder cannot decrypt message 1
     /// (`.decryptionFailed`) and the handshake is refused before anything else is read. A new
     /// version changes this string; nothing negotiates down.
-    public static let prologueText = "megatorrent/noise/1"
+    public static let prologueText = "megatorrent/noise/2"
 
     /// `prologueText` as bytes.
     public static let prologue = Array(prologueText.utf8)

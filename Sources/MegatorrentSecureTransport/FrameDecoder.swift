@@ -6,13 +6,13 @@ import NIOCore
 /// `maxBodyLength` fires an error before any body byte is buffered, and nothing is read after.
 ///
 /// Unlike NIO's `ByteToMessageHandler`, which appends every read to its cumulation buffer when a
-/// frame straddles two reads (nearly always, for a stream of 4 KiB records), this copies only the
+/// frame straddles two reads (nearly always, for a stream of 16 KiB records), this copies only the
 /// straddling frame: bulk data is sliced, not copied.
 final class NoiseFrameDecoder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// The largest frame body: a transport record (4,112 bytes); handshake messages are smaller.
+    /// The largest frame body: a transport record (16,400 bytes); handshake messages are smaller.
     static let maxBodyLength = max(RecordLayer.recordLength, SecureProfile.initiationLength)
 
     /// The start of a frame that the last read cut short (less than one frame).

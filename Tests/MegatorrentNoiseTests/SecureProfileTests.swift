@@ -89,11 +89,11 @@ final class SecureProfileTests: XCTestCase {
         XCTAssertThrowsError(try responder.response()) { XCTAssertEqual($0 as? NoiseError, .failedEarlier) }
     }
 
-    /// Another prologue (protocol version) refuses the handshake.
+    /// Another prologue (protocol version, here the previous one) refuses the handshake.
     func testOtherVersionRefused() throws {
         let responderKey = try X25519.PrivateKey.generate()
         let other = try HandshakeState(
-            protocolName: SecureProfile.protocolName, role: .initiator, prologue: Array("megatorrent/noise/2".utf8),
+            protocolName: SecureProfile.protocolName, role: .initiator, prologue: Array("megatorrent/noise/1".utf8),
             localStatic: X25519.PrivateKey.generate(), remoteStatic: responderKey.publicKey)
         let message = try other.writeMessage(payload: TAI64NTimestamp.now().bytes)
         XCTAssertThrowsError(try ResponderHandshake(localStatic: responderKey, replayGuard: ReplayGuard()).consumeInitiation(message)) {

@@ -75,7 +75,7 @@ func goodputBenchmark(quick: Bool) throws -> Report {
     return Report(
         name: "secure-socket-goodput", ours: ours.sorted()[1], baseline: baseline.sorted()[1],
         baselineName: "openssl-tls13-chacha20-poly1305", target: 1.0, unit: .mebibytesPerSecond,
-        note: "4 KiB cells, \(mebibytes) MiB in 1 MiB messages over 127.0.0.1; \(cpu)")
+        note: "16 KiB cells, \(mebibytes) MiB in 1 MiB messages over 127.0.0.1; \(cpu)")
 }
 
 /// Seconds to move `mebibytes` MiB through one SecureSocket connection.

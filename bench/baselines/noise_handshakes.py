@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The handshake benchmark's baseline: complete Noise_IK_25519_ChaChaPoly_BLAKE2s handshakes with
 PyPI noiseprotocol, both sides in this process, exactly as Megatorrent's profile runs them:
-prologue "megatorrent/noise/1", a 12-byte TAI64N timestamp in message 1, an empty message 2, and
+prologue "megatorrent/noise/2", a 12-byte TAI64N timestamp in message 1, an empty message 2, and
 both sides' transport ciphers ready. Static keys are raw bytes made once (noiseprotocol imports
 them per connection: that is its API); ephemeral keys are fresh each time.
 
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 from noise.connection import Keypair, NoiseConnection
 
 NAME = b"Noise_IK_25519_ChaChaPoly_BLAKE2s"
-PROLOGUE = b"megatorrent/noise/1"
+PROLOGUE = b"megatorrent/noise/2"
 
 
 def raw_private(key):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An independent peer of Megatorrent's secure transport (docs/transport.md), written with PyPI
-noiseprotocol: Noise_IK_25519_ChaChaPoly_BLAKE2s, prologue "megatorrent/noise/1", 2-byte big-endian
-framing, a TAI64N timestamp in message 1, 4,096-byte cells (type | length | data | zero padding).
+noiseprotocol: Noise_IK_25519_ChaChaPoly_BLAKE2s, prologue "megatorrent/noise/2", 2-byte big-endian
+framing, a TAI64N timestamp in message 1, 16,384-byte cells (type | length | data | zero padding).
 
   noise_peer.py responder --key PRIVHEX                      listens on 127.0.0.1 (any port)
   noise_peer.py initiator --key PRIVHEX --remote PUBHEX --port N
@@ -21,8 +21,8 @@ import time
 from noise.connection import Keypair, NoiseConnection
 
 PROTOCOL = b"Noise_IK_25519_ChaChaPoly_BLAKE2s"
-PROLOGUE = b"megatorrent/noise/1"
-CELL = 4096
+PROLOGUE = b"megatorrent/noise/2"
+CELL = 16384
 RECORD = CELL + 16
 MESSAGE_END, MESSAGE_MORE, REKEY, CLOSE = 1, 2, 3, 4
 TAI64_BASE = 0x400000000000000A
