@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "MegatorrentI2PTests",
             dependencies: [
-                "MegatorrentI2P", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentIdentity",
+                "MegatorrentI2P", "MegatorrentSecureTransport", "MegatorrentCrypto", "MegatorrentIdentity", "MegatorrentTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "MegatorrentNoiseTests", dependencies: ["MegatorrentNoise", "MegatorrentCrypto"]),

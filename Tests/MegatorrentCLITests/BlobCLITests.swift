@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MegatorrentTestSupport
 
 /// `ingest`, `fetch` and `serve --blobs` as processes: a local round trip, and a download from a serving node killed
 /// with SIGKILL mid-way that resumes and ends byte-identical, after which the downloader serves the file to a third.

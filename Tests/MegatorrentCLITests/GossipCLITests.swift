@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MegatorrentTestSupport
 
 /// `serve --peer-listen`, `subscribe --peer` and `node-key` as processes: a manifest published to the tracker reaches
 /// a subscriber that follows the channel through peers only, also through a second subscriber.

@@ -1,4 +1,5 @@
 import Foundation
+import MegatorrentTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -16,9 +17,9 @@ final class I2PRouter: @unchecked Sendable {
     private var stopped = false
 
     init() throws {
-        guard let i2pd = Self.which("i2pd") else { throw XCTSkip("i2pd not installed (apt i2pd; scripts/setup.sh)") }
-        samPort = try Self.freePort()
-        let ntcpPort = try Self.freePort()
+        guard let i2pd = executablePath("i2pd") else { throw XCTSkip("i2pd not installed (apt i2pd; scripts/setup.sh)") }
+        samPort = try freeLoopbackPort()
+        let ntcpPort = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("i2pd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("tunnels.d"), withIntermediateDirectories: true)
         let d = directory.path
@@ -90,7 +91,7 @@ final class I2PRouter: @unchecked Sendable {
         try watchdog.run()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if Self.canConnect(port: samPort) { return }
+            if isListening(samPort) { return }
             usleep(100_000)
         }
         stop()
@@ -121,42 +122,4 @@ final class I2PRouter: @unchecked Sendable {
 
     /// Whether the i2pd process is still alive.
     var isRunning: Bool { childPID.map { kill($0, 0) == 0 } ?? false }
-
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw XCTSkip("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"] {
-            let candidate = "\(folder)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
 }

@@ -102,7 +102,7 @@ final class ProxyIntegrationTests: XCTestCase {
         let server = try SOCKSServer(.dante)
         defer { server.stop() }
         let proxy = ProxyConfiguration(host: "127.0.0.1", port: server.port)
-        let closedPort = try SOCKSServer.freePort()
+        let closedPort = try freeLoopbackPort()
         let refused = try await secureFailure(through: proxy, port: closedPort)
         XCTAssertEqual(refused, .connectFailed(target: "127.0.0.1:\(closedPort)", reply: .connectionRefused))
         XCTAssertEqual(refused.description, "the SOCKS5 proxy could not connect to 127.0.0.1:\(closedPort): connection refused (reply 5)")
@@ -112,7 +112,7 @@ final class ProxyIntegrationTests: XCTestCase {
         withCredentials.credentials = SOCKS5Credentials(username: "a", password: "b")
         let method = try await secureFailure(through: withCredentials, port: closedPort)
         XCTAssertEqual(method, .noAcceptableMethod(offered: [.usernamePassword]))
-        let absent = try await secureFailure(through: ProxyConfiguration(host: "127.0.0.1", port: try SOCKSServer.freePort()), port: 9)
+        let absent = try await secureFailure(through: ProxyConfiguration(host: "127.0.0.1", port: try freeLoopbackPort()), port: 9)
         guard case .proxyUnreachable = absent else { return XCTFail("\(absent)") }
     }
 

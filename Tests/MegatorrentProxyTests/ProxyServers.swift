@@ -1,4 +1,5 @@
 import Foundation
+import MegatorrentTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,7 @@ final class SOCKSServer: @unchecked Sendable {
     private let directory: URL
 
     init(_ kind: Kind) throws {
-        port = try Self.freePort()
+        port = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("socks-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()
@@ -30,7 +31,7 @@ final class SOCKSServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         switch kind {
         case .dante, .danteUserPass:
-            guard let danted = Self.which("danted") else { throw XCTSkip("danted not installed (apt dante-server; scripts/setup.sh)") }
+            guard let danted = executablePath("danted") else { throw XCTSkip("danted not installed (apt dante-server; scripts/setup.sh)") }
             let auth = if case .danteUserPass = kind { "username" } else { "none" }
             let config = """
                 logoutput: \(directory.path)/danted.log
@@ -54,7 +55,7 @@ final class SOCKSServer: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: danted)
             process.arguments = ["-f", path.path, "-p", directory.appendingPathComponent("danted.pid").path]
         case .pproxy(let user, let password):
-            guard let pproxy = Self.which("pproxy") else { throw XCTSkip("pproxy not installed (pip pproxy; scripts/setup.sh)") }
+            guard let pproxy = executablePath("pproxy") else { throw XCTSkip("pproxy not installed (pip pproxy; scripts/setup.sh)") }
             process.executableURL = URL(fileURLWithPath: pproxy)
             let auth = user.map { "#\($0):\(password ?? "")" } ?? ""
             // --auth 0: check the credentials on every connection (pproxy otherwise trusts an address for 30 days).
@@ -85,51 +86,10 @@ final class SOCKSServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             guard process.isRunning else { throw SkipReason("the SOCKS5 server exited at once") }
-            if Self.canConnect(port: port) { return }
+            if isListening(port) { return }
             usleep(50_000)
         }
         throw SkipReason("the SOCKS5 server did not listen within 15 s")
-    }
-
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw SkipReason("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let extra = ["/usr/sbin", "/usr/local/bin", "\(NSHomeDirectory())/.local/bin", "\(NSHomeDirectory())/.pyenv/shims"]
-        for folder in path.split(separator: ":").map(String.init) + extra {
-            let candidate = "\(folder)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }
 

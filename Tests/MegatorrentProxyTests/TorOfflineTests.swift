@@ -2,6 +2,7 @@ import Foundation
 import MegatorrentProxy
 import NIOCore
 import XCTest
+import MegatorrentTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -50,9 +51,9 @@ final class OfflineTor: @unchecked Sendable {
     private let directory: URL
 
     init() throws {
-        guard let tor = SOCKSServer.which("tor") else { throw XCTSkip("tor not installed (apt tor; scripts/setup.sh)") }
-        port = try SOCKSServer.freePort()
-        let closed = try SOCKSServer.freePort()
+        guard let tor = executablePath("tor") else { throw XCTSkip("tor not installed (apt tor; scripts/setup.sh)") }
+        port = try freeLoopbackPort()
+        let closed = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let torrc = """
@@ -72,7 +73,7 @@ final class OfflineTor: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
-        while !SOCKSServer.canConnect(port: port) {
+        while !isListening(port) {
             guard process.isRunning, Date() < deadline else {
                 stop()
                 throw SkipReason("tor did not open its SOCKS port within 30 s")
