@@ -57,12 +57,13 @@ func handshakeBenchmark(quick: Bool) throws -> Report {
         let python = try runPythonBaseline("noise_handshakes.py", ["\(rounds)", "\(iterations / 2)"])
         baseline.append(python["seconds_per_handshake"] as! Double)
     }
-    let (oursMedian, floorMedian, baselineMedian) = (ours.sorted()[1], floor.sorted()[1], baseline.sorted()[1])
+    // The least disturbed samples (this machine is shared) for the bound: a floor is a minimum.
+    let (floorBest, oursBest, baselineBest) = (floor.min()!, ours.min()!, baseline.min()!)
     let bound = String(
-        format: "X25519 alone (2 key generations + 6 DH, OpenSSL) %.0f us of our %.0f us: no handshake code on this OpenSSL beats ratio %.2f",
-        floorMedian * 1e6, oursMedian * 1e6, baselineMedian / floorMedian)
+        format: "at best, X25519 alone (2 key generations + 6 DH, OpenSSL) %.0f us of our %.0f us, against %.0f us: no handshake code on this OpenSSL beats ratio %.2f",
+        floorBest * 1e6, oursBest * 1e6, baselineBest * 1e6, baselineBest / floorBest)
     return Report(
-        name: "noise-ik-handshakes", ours: oursMedian, baseline: baselineMedian, baselineName: "python-noiseprotocol-ik", target: 3,
+        name: "noise-ik-handshakes", ours: ours.sorted()[1], baseline: baseline.sorted()[1], baselineName: "python-noiseprotocol-ik", target: 3,
         note: bound)
 }
 
