@@ -113,7 +113,7 @@ let package = Package(
             name: "MegatorrentNode",
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentEngine", "MegatorrentDHT", "MegatorrentTorrent",
-                "MegatorrentGossip", "MegatorrentWire", "MegatorrentTracker",
+                "MegatorrentGossip", "MegatorrentWire", "MegatorrentTracker", "MegatorrentBlobs",
             ]),
 
         // Bindings: the C ABI and the CLI.
@@ -200,6 +200,12 @@ let package = Package(
             dependencies: [
                 "MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent",
                 "MegatorrentTestSupport",
+            ]),
+        .testTarget(
+            name: "MegatorrentNodeTests",
+            dependencies: [
+                "MegatorrentNode", "MegatorrentBlobs", "MegatorrentTracker", "MegatorrentWire", "MegatorrentCrypto",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .target(name: "MegatorrentLineProcess", path: "Tests/LineProcess"),
         .target(
