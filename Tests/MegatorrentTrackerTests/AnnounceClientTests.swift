@@ -89,6 +89,38 @@ final class AnnounceClientTests: XCTestCase {
         XCTAssertEqual(Result { try AnnounceResponse.parse(Array("<html>".utf8)) }.problem, .notBencode(.unexpectedByte(offset: 0)))
     }
 
+    /// Mutated replies (bytes flipped, cut, repeated; a fixed seed): the parser never traps, and what it accepts keeps
+    /// its invariants (the same as the `announce-reply` fuzz target's).
+    func testMutatedRepliesNeverTrap() throws {
+        let seeds: [[UInt8]] = try ["dictionary", "compact", "failure"].map { name in
+            let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("fuzz/corpus/announce-reply/" + name).path
+            return try XCTUnwrap(FileManager.default.contents(atPath: path).map(Array.init), path)
+        }
+        XCTAssertEqual(try AnnounceResponse.parse(seeds[0]).peers.first?.staticKey?.count, 32)
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(truncatingIfNeeded: state & 0x7fff_ffff)
+        }
+        var accepted = 0
+        for round in 0..<20_000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0..<(1 + next() % 4) {
+                switch next() % 3 {
+                case 0: bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next())
+                case 1: bytes.removeLast(min(bytes.count - 1, next() % 8))
+                default: bytes.insert(bytes[next() % bytes.count], at: next() % bytes.count)
+                }
+            }
+            guard let reply = try? AnnounceResponse.parse(bytes) else { continue }
+            accepted += 1
+            XCTAssertTrue(reply.peers.allSatisfy { $0.port != 0 && ($0.staticKey?.count ?? 32) == 32 })
+            XCTAssertEqual(try AnnounceResponse.parse(bytes, maxPeers: 0).peers, [])
+        }
+        XCTAssertGreaterThan(accepted, 0, "some mutations stay valid replies")
+    }
+
     /// Two holders announce with their static keys; an event-less dictionary-model query gets both with their keys, a
     /// `stopped` takes one out, and a holder that re-announces is listed once.
     func testHoldersAnnounceAndAQueryGetsTheirKeys() async throws {
