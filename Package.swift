@@ -188,7 +188,10 @@ let package = Package(
         .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
         .testTarget(
             name: "MegatorrentBlobsTests",
-            dependencies: ["MegatorrentBlobs", "MegatorrentManifest", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport"]),
+            dependencies: [
+                "MegatorrentBlobs", "MegatorrentManifest", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport",
+                "MegatorrentTestSupport",
+            ]),
         .testTarget(
             name: "MegatorrentGossipTests",
             dependencies: [
@@ -205,11 +208,15 @@ let package = Package(
             name: "MegatorrentNodeTests",
             dependencies: [
                 "MegatorrentNode", "MegatorrentBlobs", "MegatorrentTracker", "MegatorrentWire", "MegatorrentCrypto",
-                .product(name: "Logging", package: "swift-log"),
+                "MegatorrentTestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
         .target(name: "MegatorrentLineProcess", path: "Tests/LineProcess"),
         .target(
-            name: "MegatorrentTestSupport", dependencies: ["MegatorrentLineProcess", "MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto"],
+            name: "MegatorrentTestSupport",
+            dependencies: [
+                "MegatorrentLineProcess", "MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentBlobs",
+                "MegatorrentWire",
+            ],
             path: "Tests/Support"),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto", "MegatorrentTestSupport"]),

@@ -4,19 +4,9 @@ import MegatorrentBlobs
 import MegatorrentCrypto
 import MegatorrentNode
 import MegatorrentTracker
+import MegatorrentTestSupport
 import MegatorrentWire
 import XCTest
-
-/// A holder that serves every blob with one byte flipped.
-struct LyingResponder: BlobResponder {
-    let honest: BlobServer
-    func answer(_ request: WireMessage, peer: String) async -> WireMessage? {
-        guard case let .blobData(id, bytes)? = await honest.answer(request, peer: peer) else { return await honest.answer(request, peer: peer) }
-        var bad = bytes
-        bad[bad.count / 2] ^= 1
-        return .blobData(id, bad)
-    }
-}
 
 /// Finding blob holders through a real tracker on 127.0.0.1: holders announce themselves (``HolderAnnouncer``), a
 /// fetcher given no peer at all finds them (``TrackerHolderSource``), checks every blob and drops a lying holder; a
