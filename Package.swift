@@ -208,7 +208,7 @@ let package = Package(
             name: "MegatorrentNodeTests",
             dependencies: [
                 "MegatorrentNode", "MegatorrentBlobs", "MegatorrentTracker", "MegatorrentWire", "MegatorrentCrypto",
-                "MegatorrentTestSupport", .product(name: "Logging", package: "swift-log"),
+                "MegatorrentDHT", "MegatorrentTorrent", "MegatorrentTestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
         .target(name: "MegatorrentLineProcess", path: "Tests/LineProcess"),
         .target(

@@ -165,7 +165,7 @@ public final class BlobFetcher: Sendable {
     // MARK: - Holders from the sources
 
     /// Asks every source at once (the first time only) which nodes hold the file; returns the new holders (not
-    /// given peers, not this node, one per static key, at most ``maxSourcedHolders``) and adds them to the
+    /// given peers, not this node, each record once, at most ``maxSourcedHolders``) and adds them to the
     /// candidates. A source that fails adds its reason to the search's failures.
     private func askSources(_ descriptor: BlobID, _ search: inout HolderSearch) async -> [BlobPeer] {
         guard !search.askedSources, !sources.isEmpty else { return [] }
@@ -180,12 +180,14 @@ public final class BlobFetcher: Sendable {
             for await (number, answer) in group { answers[number] = answer }
             return answers
         }
-        var seen = Set(search.candidates.map(\.staticKey) + [dialer.localStatic.publicKey])
+        // One candidate per record (address, port and key): a DHT source may pair one key with several addresses.
+        var seen = Set(search.candidates)
+        let me = dialer.localStatic.publicKey
         var added: [BlobPeer] = []
         for (source, answer) in zip(sources, answers) {
             switch answer {
             case let .success(holders):
-                for holder in holders where added.count < Self.maxSourcedHolders && seen.insert(holder.staticKey).inserted {
+                for holder in holders where added.count < Self.maxSourcedHolders && holder.staticKey != me && seen.insert(holder).inserted {
                     added.append(holder)
                 }
             case let .failure(error):

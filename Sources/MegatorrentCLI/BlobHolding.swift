@@ -58,6 +58,28 @@ enum BlobHolding {
         return announcer
     }
 
+    /// Starts announcing the state folder's held files on the DHT through `holders`, for a node accepting peers on
+    /// `port` with `staticKey`. The first round is reported (`announced N of M held files on the DHT`, with `json`
+    /// `{"dhtAnnounced":N,"held":M}`), and every failing round as a warning.
+    static func startDHTAnnouncer(
+        _ holders: DHTHolders, port: Int, staticKey: [UInt8], stateDirectory: StateDirectory, store: BlobStore, json: Bool
+    ) throws -> DHTHolderAnnouncer {
+        let files = HeldFileStore(database: try StateDatabase(directory: stateDirectory))
+        let reported = Reported()
+        let announcer = DHTHolderAnnouncer(holders: holders, port: port, staticKey: staticKey, held: { held(files, store: store) }) {
+            round in
+            if let failure = round.failure { warn("announcing held files on the DHT: \(failure)") }
+            guard reported.first("dht") else { return }
+            if json {
+                printJSON(["dhtAnnounced": round.announced, "held": round.held])
+            } else {
+                printLine("announced \(round.announced) of \(round.held) held files on the DHT")
+            }
+        }
+        announcer.start()
+        return announcer
+    }
+
     /// Trackers whose first round was reported.
     private final class Reported: Sendable {
         private let seen = Mutex<Set<String>>([])

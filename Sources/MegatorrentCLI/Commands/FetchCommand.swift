@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MegatorrentBlobs
 import MegatorrentManifest
+import MegatorrentNode
 import MegatorrentTracker
 import Synchronization
 
@@ -15,7 +16,8 @@ struct FetchCommand: AsyncParsableCommand {
             the --peer nodes lack the descriptor or a chunk, they are asked for the nodes they know (peer \
             exchange, one hop) and those that hold it are used too (--no-discovery: only the --peer nodes). Each \
             --tracker is asked once which nodes hold the file (an announce on the file's holders' info-hash) and \
-            those are used like --peer nodes; without --peer, the trackers are the only source. Every \
+            those are used like --peer nodes; without --peer, the trackers are the only source. With --dht, a DHT \
+            node runs for the fetch and the DHT is asked as well (the holders' announces and item). Every \
             blob is checked against its id, a peer sending a bad one is dropped, and the file appears at --out only \
             once whole and matching its SHA-256 (until then OUT.mtpart and OUT.mtpart.state). Run the same command \
             again after an interruption to resume. With --proxy every connection goes through the SOCKS5 proxy. Fetched blobs stay in the store, so `serve --blobs` or \
@@ -40,6 +42,11 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(name: .customLong("tracker-ca"), help: "A PEM file of CA certificates trusted for https:// trackers besides the system's.")
     var trackerCA: String?
 
+    @Flag(help: "Ask the BitTorrent DHT for the file's holders too (a DHT node runs for the fetch; refused in safe mode).")
+    var dht = false
+
+    @OptionGroup var dhtNetwork: DHTNetworkOptions
+
     @Flag(help: "Replace the output file when it exists.")
     var force = false
 
@@ -55,6 +62,7 @@ struct FetchCommand: AsyncParsableCommand {
     func validate() throws {
         for peer in peers { _ = try PeerAddress(parsing: peer) }
         _ = try BlobHolding.announceURLs(trackers)
+        try anonymity.refuseDHT(dht)
         guard (1...64).contains(window) else { throw ValidationError("--window must be 1...64") }
     }
 
@@ -67,9 +75,12 @@ struct FetchCommand: AsyncParsableCommand {
         let key = try PeerNetworkOptions.nodeKey(global.stateDirectory)
         var trackerConfiguration = try anonymity.trackerConfiguration()
         trackerConfiguration.trustRootsFile = trackerCA
+        let dhtNode = dht ? try await dhtNetwork.start(stateDirectory: global.stateDirectory) : nil
+        defer { dhtNode?.saveState() }
         let sources = BlobHolding.sources(
             try BlobHolding.announceURLs(trackers), client: AnnounceClient(configuration: trackerConfiguration),
             localStaticKey: key.publicKey)
+            + (dhtNode.map { [DHTHolderSource(holders: DHTHolders(dht: $0.session.dht), localStaticKey: key.publicKey)] } ?? [])
         let fetcher = BlobFetcher(
             store: store, localStatic: key, peers: targets, window: window, discovery: discovery, proxy: try anonymity.proxy,
             holderSources: sources)

@@ -101,8 +101,9 @@ struct SubscribeCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             // Blob links come from the --peer nodes and the holders the trackers name (through --proxy when set), over
             // connections of their own under a one-off static key; the node's own record is not a holder to ask.
-            let sources = BlobHolding.sources(
-                announceURLs, client: announceClient, localStaticKey: try PeerNetworkOptions.nodeKey(global.stateDirectory).publicKey)
+            let nodeKey = try PeerNetworkOptions.nodeKey(global.stateDirectory).publicKey
+            let sources = BlobHolding.sources(announceURLs, client: announceClient, localStaticKey: nodeKey)
+                + (node.map { [DHTHolderSource(holders: DHTHolders(dht: $0.session.dht), localStaticKey: nodeKey)] } ?? [])
             let blobs = BlobFetcher(
                 store: try BlobStores.open(global.stateDirectory), localStatic: try X25519.PrivateKey.generate(),
                 peers: try peerNetwork.blobPeers(), proxy: try anonymity.proxy, holderSources: sources)
@@ -117,6 +118,7 @@ struct SubscribeCommand: AsyncParsableCommand {
                     warn("fetched \(descriptor.hex) but could not record it as held: \(error)")
                 }
                 announcerBox.announcer?.announce(descriptor)
+                announcerBox.dhtAnnouncer?.announce(descriptor)
             }
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
@@ -135,6 +137,11 @@ struct SubscribeCommand: AsyncParsableCommand {
             if let peerPort, peerNetwork.blobs, !announceURLs.isEmpty {
                 announcerBox.announcer = try BlobHolding.startAnnouncer(
                     announceURLs, client: announceClient, port: peerPort, staticKey: node.staticPublicKey,
+                    stateDirectory: global.stateDirectory, store: try BlobStores.open(global.stateDirectory), json: global.json)
+            }
+            if let peerPort, peerNetwork.blobs, let dhtNode = self.node(of: service) {
+                announcerBox.dhtAnnouncer = try BlobHolding.startDHTAnnouncer(
+                    DHTHolders(dht: dhtNode), port: peerPort, staticKey: node.staticPublicKey,
                     stateDirectory: global.stateDirectory, store: try BlobStores.open(global.stateDirectory), json: global.json)
             }
             gossip = (node, connector, relay)
@@ -212,6 +219,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         for task in tasks { task.cancel() }
         for (_, client) in clients { await client.close() }
         await announcerBox.announcer?.stop()
+        announcerBox.dhtAnnouncer?.stop()
         await service?.stop()
         node?.saveState()
         gossip?.connector.cancel()
@@ -224,11 +232,19 @@ struct SubscribeCommand: AsyncParsableCommand {
     /// The holder announcer, once the peer listener is up (downloads that end earlier are announced by its first round).
     private final class AnnouncerBox: Sendable {
         private let box = Mutex<HolderAnnouncer?>(nil)
+        private let dhtBox = Mutex<DHTHolderAnnouncer?>(nil)
         var announcer: HolderAnnouncer? {
             get { box.withLock { $0 } }
             set { box.withLock { $0 = newValue } }
         }
+        var dhtAnnouncer: DHTHolderAnnouncer? {
+            get { dhtBox.withLock { $0 } }
+            set { dhtBox.withLock { $0 = newValue } }
+        }
     }
+
+    /// The DHT node of the `--dht` service, if any.
+    private func node(of service: DHTService?) -> DHTNode? { service.map { DHTNode(session: $0.session) } }
 
     private func report(_ manifest: SignedManifest, source: ManifestSource?) {
         if global.json {
