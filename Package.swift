@@ -113,7 +113,7 @@ let package = Package(
             name: "MegatorrentNode",
             dependencies: [
                 "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentEngine", "MegatorrentDHT", "MegatorrentTorrent",
-                "MegatorrentGossip", "MegatorrentWire", "MegatorrentTracker",
+                "MegatorrentGossip", "MegatorrentWire", "MegatorrentTracker", "MegatorrentBlobs",
             ]),
 
         // Bindings: the C ABI and the CLI.
@@ -188,7 +188,10 @@ let package = Package(
         .testTarget(name: "MegatorrentWireTests", dependencies: ["MegatorrentWire"]),
         .testTarget(
             name: "MegatorrentBlobsTests",
-            dependencies: ["MegatorrentBlobs", "MegatorrentManifest", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport"]),
+            dependencies: [
+                "MegatorrentBlobs", "MegatorrentManifest", "MegatorrentWire", "MegatorrentCrypto", "MegatorrentSecureTransport",
+                "MegatorrentTestSupport",
+            ]),
         .testTarget(
             name: "MegatorrentGossipTests",
             dependencies: [
@@ -201,9 +204,19 @@ let package = Package(
                 "MegatorrentDHT", "MegatorrentBencode", "MegatorrentCrypto", "MegatorrentManifest", "MegatorrentTorrent",
                 "MegatorrentTestSupport",
             ]),
+        .testTarget(
+            name: "MegatorrentNodeTests",
+            dependencies: [
+                "MegatorrentNode", "MegatorrentBlobs", "MegatorrentTracker", "MegatorrentWire", "MegatorrentCrypto",
+                "MegatorrentDHT", "MegatorrentTorrent", "MegatorrentTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(name: "MegatorrentLineProcess", path: "Tests/LineProcess"),
         .target(
-            name: "MegatorrentTestSupport", dependencies: ["MegatorrentLineProcess", "MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto"],
+            name: "MegatorrentTestSupport",
+            dependencies: [
+                "MegatorrentLineProcess", "MegatorrentTorrent", "MegatorrentManifest", "MegatorrentCrypto", "MegatorrentBlobs",
+                "MegatorrentWire",
+            ],
             path: "Tests/Support"),
         .testTarget(name: "MegatorrentTorrentTests", dependencies: ["MegatorrentTorrent", "CLibtorrentShim", "MegatorrentTestSupport"]),
         .testTarget(name: "MegatorrentCLITests", dependencies: ["MegatorrentCrypto", "MegatorrentTestSupport"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs libFuzzer targets for a bounded time.
 #   fuzz/run.sh TARGET [--seconds N]     one target (manifest, json, magnet, bencode, tracker,
-#                                        noise-handshake, noise-record, wire, socks5, sam, blob-descriptor, blob-link)
+#                                        noise-handshake, noise-record, wire, socks5, sam, blob-descriptor, blob-link, announce-reply)
 #   fuzz/run.sh --all [--seconds N]      every target, one after another
 # Builds a release binary with -sanitize=fuzzer,address in its own scratch folder (.build-fuzz).
 # Corpora start from fuzz/corpus/<target> (committed seeds) and grow in fuzz/corpus-work/<target>.
@@ -13,7 +13,7 @@ targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
-    --all) targets=(manifest json magnet bencode tracker noise-handshake noise-record wire socks5 sam blob-descriptor blob-link); shift ;;
+    --all) targets=(manifest json magnet bencode tracker noise-handshake noise-record wire socks5 sam blob-descriptor blob-link announce-reply); shift ;;
     *) targets+=("$1"); shift ;;
   esac
 done

@@ -20,6 +20,9 @@ public enum BlobError: Error, Sendable, Equatable, CustomStringConvertible {
     case descriptorUnavailable
     /// The output file exists and was not to be replaced.
     case outputExists(String)
+    /// A failure of the download while some holder sources (trackers) could not be asked: the failure and, one line
+    /// each, why those sources failed.
+    indirect case withSourceFailures(BlobError, [String])
 
     /// One line.
     public var description: String {
@@ -33,6 +36,7 @@ public enum BlobError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unavailable(missing, total): "\(missing) of \(total) chunks could not be fetched from any source"
         case .descriptorUnavailable: "the descriptor was found neither in the local store nor at any peer"
         case let .outputExists(path): "\(path) exists (--force replaces it)"
+        case let .withSourceFailures(error, reasons): "\(error); \(reasons.joined(separator: "; "))"
         }
     }
 }

@@ -58,19 +58,26 @@ public final class BlobFetcher: Sendable {
     private let peers: [BlobPeer]
     private let window: Int
     private let discovery: Bool
+    private let sources: [any BlobHolderSource]
+
+    /// At most this many holders named by the `sources` are used.
+    static let maxSourcedHolders = 64
 
     /// A fetcher keeping blobs in `store`, connecting as `localStatic` to `peers` (through `proxy` when given: the
-    /// SOCKS5 server resolves their names), with up to `window` requests in flight per peer. With `discovery`, when `peers` cannot give the descriptor or some chunk, the nodes they know
+    /// SOCKS5 server resolves their names), with up to `window` requests in flight per peer. When a blob is needed that
+    /// the store lacks, the `sources` (trackers) are asked once, at once, which nodes hold the file, and those are used
+    /// like `peers`. With `discovery`, when these cannot give the descriptor or some chunk, the nodes they know
     /// (GET_PEERS) are asked which hold them (BLOB_QUERY), and those that do are used too.
     public init(
         store: BlobStore, localStatic: X25519.PrivateKey, peers: [BlobPeer], window: Int = 4, discovery: Bool = true,
-        proxy: ProxyConfiguration? = nil
+        proxy: ProxyConfiguration? = nil, holderSources: [any BlobHolderSource] = []
     ) {
         self.store = store
         self.dialer = BlobDialer(localStatic: localStatic, proxy: proxy)
         self.peers = peers
         self.window = max(1, window)
         self.discovery = discovery
+        self.sources = holderSources
     }
 
     /// Fetches the file `link` names to `outputPath` (default: the descriptor's name in the current folder). An
@@ -93,16 +100,31 @@ public final class BlobFetcher: Sendable {
     private func fetch(
         link: BlobLink, overwrite: Bool, progress: (@Sendable (Progress) -> Void)?, place: (String) -> String
     ) async throws -> Result {
-        // Holders found through the known peers (one hop of peer exchange), asked for at most once, when the known
-        // peers cannot give the descriptor or some chunk.
-        var found: [BlobPeer]?
+        // The holders the sources name, asked for at most once, when the store lacks a blob.
+        var search = HolderSearch(given: peers)
+        do {
+            return try await fetch(link: link, overwrite: overwrite, progress: progress, place: place, search: &search)
+        } catch let error as BlobError where !search.sourceFailures.isEmpty {
+            throw BlobError.withSourceFailures(error, search.sourceFailures)
+        }
+    }
+
+    private func fetch(
+        link: BlobLink, overwrite: Bool, progress: (@Sendable (Progress) -> Void)?, place: (String) -> String,
+        search: inout HolderSearch
+    ) async throws -> Result {
         let descriptor: FileDescriptor
         do {
             descriptor = try await fetchDescriptor(link, from: peers)
-        } catch BlobError.descriptorUnavailable where !peers.isEmpty && discovery {
-            let holders = await HolderDiscovery.holders(of: [link.descriptor], through: peers, dialer: dialer)
-            found = holders
-            descriptor = try await fetchDescriptor(link, from: holders)
+        } catch BlobError.descriptorUnavailable where !sources.isEmpty || (!peers.isEmpty && discovery) {
+            do {
+                descriptor = try await fetchDescriptor(link, from: await askSources(link.descriptor, &search))
+            } catch BlobError.descriptorUnavailable where !search.candidates.isEmpty && discovery {
+                // Holders found through the candidates (one hop of peer exchange), asked for at most once.
+                let holders = await HolderDiscovery.holders(of: [link.descriptor], through: search.candidates, dialer: dialer)
+                search.discovered = holders
+                descriptor = try await fetchDescriptor(link, from: holders)
+            }
         }
         let path = place(descriptor.name)
         guard overwrite || !PosixFile.exists(path) else { throw BlobError.outputExists(path) }
@@ -117,13 +139,16 @@ public final class BlobFetcher: Sendable {
         let fromStore = try assembleFromStore(partial, report: report)
         var missing = partial.missing
         var dropped: [String] = []
-        if !missing.isEmpty && !peers.isEmpty {
-            dropped = try await fetchFromPeers(partial, indices: missing, from: peers + (found ?? []), report: report)
+        if !missing.isEmpty { _ = await askSources(link.descriptor, &search) }
+        let pool = search.candidates + (search.discovered ?? [])
+        if !missing.isEmpty && !pool.isEmpty {
+            dropped = try await fetchFromPeers(partial, indices: missing, from: pool, report: report)
             missing = partial.missing
         }
-        if !missing.isEmpty && !peers.isEmpty && discovery && found == nil {
+        if !missing.isEmpty && !search.candidates.isEmpty && discovery && search.discovered == nil {
             let ids = missing.map { descriptor.chunks[$0] }
-            let holders = await HolderDiscovery.holders(of: ids, through: peers, dialer: dialer)
+            let holders = await HolderDiscovery.holders(of: ids, through: search.candidates, dialer: dialer)
+            search.discovered = holders
             if !holders.isEmpty {
                 dropped += try await fetchFromPeers(partial, indices: missing, from: holders, report: report)
                 missing = partial.missing
@@ -135,6 +160,43 @@ public final class BlobFetcher: Sendable {
         return Result(
             path: partial.outputPath, size: descriptor.size, resumed: resumed, fromStore: fromStore,
             fromPeers: total - resumed - fromStore, droppedPeers: dropped)
+    }
+
+    // MARK: - Holders from the sources
+
+    /// Asks every source at once (the first time only) which nodes hold the file; returns the new holders (not
+    /// given peers, not this node, each record once, at most ``maxSourcedHolders``) and adds them to the
+    /// candidates. A source that fails adds its reason to the search's failures.
+    private func askSources(_ descriptor: BlobID, _ search: inout HolderSearch) async -> [BlobPeer] {
+        guard !search.askedSources, !sources.isEmpty else { return [] }
+        search.askedSources = true
+        let answers = await withTaskGroup(of: (Int, Swift.Result<[BlobPeer], any Error>).self) { group in
+            for (number, source) in sources.enumerated() {
+                group.addTask {
+                    do { return (number, .success(try await source.holders(of: descriptor))) } catch { return (number, .failure(error)) }
+                }
+            }
+            var answers = [Swift.Result<[BlobPeer], any Error>](repeating: .success([]), count: sources.count)
+            for await (number, answer) in group { answers[number] = answer }
+            return answers
+        }
+        // One candidate per record (address, port and key): a DHT source may pair one key with several addresses.
+        var seen = Set(search.candidates)
+        let me = dialer.localStatic.publicKey
+        var added: [BlobPeer] = []
+        for (source, answer) in zip(sources, answers) {
+            switch answer {
+            case let .success(holders):
+                for holder in holders where added.count < Self.maxSourcedHolders && holder.staticKey != me && seen.insert(holder).inserted {
+                    added.append(holder)
+                }
+            case let .failure(error):
+                let reason = "\(error)"
+                search.sourceFailures.append(reason.contains(source.label) ? reason : "\(source.label): \(reason)")
+            }
+        }
+        search.candidates += added
+        return added
     }
 
     // MARK: - The descriptor
@@ -370,6 +432,19 @@ final class PeerConnection: Sendable {
         try? await send(.goodbye(code: GoodbyeCode.shutdown, reason: "done"))
         await socket.close()
     }
+}
+
+/// Where one download looks for holders: the given peers, the holders the sources named (asked once), those peer
+/// exchange found (asked once), and why sources failed.
+struct HolderSearch {
+    /// The given peers, then the holders the sources named.
+    var candidates: [BlobPeer]
+    var askedSources = false
+    var sourceFailures: [String] = []
+    /// The holders peer exchange found, once it ran.
+    var discovered: [BlobPeer]?
+
+    init(given: [BlobPeer]) { candidates = given }
 }
 
 /// Labels of peers dropped for a bad blob, collected from the workers.

@@ -32,7 +32,7 @@ enum ABIResult {
             case let .io(_, _, message) where message.contains("No such file"): return fail(MT_ENOTFOUND, error.description)
             case .io, .fileChanged, .fileTooLarge: return fail(MT_EOS, error.description)
             case .outputExists: return fail(MT_EEXISTS, error.description)
-            case .unavailable, .descriptorUnavailable: return fail(MT_ENOTFOUND, error.description)
+            case .unavailable, .descriptorUnavailable, .withSourceFailures: return fail(MT_ENOTFOUND, error.description)
             case .corruptBlob, .plaintextMismatch: return fail(MT_EREFUSED, error.description)
             }
         default: return fail(MT_ERROR, "\(error)")

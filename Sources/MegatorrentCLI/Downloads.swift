@@ -16,13 +16,20 @@ actor Downloads {
     private var startedBlobs: [BlobID: Task<FinishResult, Never>] = [:]
     /// The results of the blob fetches that ended.
     private var blobResults: [BlobID: FinishResult] = [:]
+    /// Told of each file fetched whole through a blob link (its descriptor id).
+    private let onBlobFetched: @Sendable (BlobID) -> Void
 
-    /// Downloads into `folder`: torrents through `session`, blob links through `blobs`.
-    init(session: TorrentSession, blobs: BlobFetcher, folder: String, json: Bool) {
+    /// Downloads into `folder`: torrents through `session`, blob links through `blobs` (`onBlobFetched` hears of
+    /// each file fetched).
+    init(
+        session: TorrentSession, blobs: BlobFetcher, folder: String, json: Bool,
+        onBlobFetched: @escaping @Sendable (BlobID) -> Void = { _ in }
+    ) {
         self.session = session
         self.blobs = blobs
         self.folder = folder
         self.json = json
+        self.onBlobFetched = onBlobFetched
     }
 
     /// Starts the downloads of `manifest`'s items not started yet.
@@ -96,6 +103,7 @@ actor Downloads {
     private func fetch(_ link: BlobLink, blobs: BlobFetcher, folder: String) async -> FinishResult {
         do {
             let result = try await blobs.fetch(link: link, intoFolder: folder)
+            onBlobFetched(link.descriptor)
             let name = (result.path as NSString).lastPathComponent
             self.report(
                 ["downloaded": name, "blob": link.descriptor.hex, "bytes": result.size, "folder": folder],

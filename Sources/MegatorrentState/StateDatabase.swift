@@ -65,6 +65,14 @@ public final class StateDatabase: Sendable {
                 t.primaryKey(["channel", "sequence", "offered"])
             }
         }
+        migrator.registerMigration("v4-held-files") { db in
+            // The files this node holds whole (ingested or fetched), by descriptor id: what it announces as a holder.
+            // Kept here and not in the blob store, so that the store does not say which blobs form one file.
+            try db.create(table: "heldFile") { t in
+                t.primaryKey("descriptor", .text)
+                t.column("addedAt", .integer).notNull()  // ms since the epoch
+            }
+        }
         return migrator
     }
 

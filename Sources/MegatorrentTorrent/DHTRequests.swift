@@ -21,6 +21,8 @@ final class DHTRequests: Sendable {
     let mutablePuts = PendingRequests<MutablePutKey, PutResult>()
     /// Immutable puts by target.
     let immutablePuts = PendingRequests<[UInt8], PutResult>()
+    /// Peer lookups (BEP 5 get_peers) by info-hash.
+    let peerLookups = PendingRequests<[UInt8], [DHTPeer]>()
 
     /// Ends the waiters an alert answers. A lookup answers everyone waiting for that item, whichever call started
     /// it: libtorrent's alerts carry no request id.
@@ -39,6 +41,8 @@ final class DHTRequests: Sendable {
             mutablePuts.resolve(key, with: .completed(successCount: successCount))
         case .dhtImmutablePut(let target, let successCount):
             immutablePuts.resolve(target, with: .completed(successCount: successCount))
+        case .dhtPeers(let infoHash, let peers):
+            peerLookups.resolve(infoHash, with: peers)
         default:
             break  // listen, bootstrap and torrent alerts
         }

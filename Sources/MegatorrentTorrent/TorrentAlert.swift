@@ -17,6 +17,8 @@ enum TorrentAlert: Sendable, Hashable {
     case dhtMutablePut(DHTRequests.MutablePutKey, successCount: Int)
     /// An immutable put finished.
     case dhtImmutablePut(target: [UInt8], successCount: Int)
+    /// A DHT peer lookup ended with these peers.
+    case dhtPeers(infoHash: [UInt8], peers: [DHTPeer])
     /// A torrent was added (`error` `nil`), or an add failed (the add call reported it already).
     case torrentAdded(InfoHash, error: String?)
     /// A torrent's info dictionary arrived from a peer.
@@ -59,6 +61,8 @@ enum TorrentAlert: Sendable, Hashable {
             self = .dhtMutablePut(key, successCount: Int(alert.num_success))
         case MTLT_ALERT_DHT_PUT:
             self = .dhtImmutablePut(target: Self.bytes(of: alert.target), successCount: Int(alert.num_success))
+        case MTLT_ALERT_DHT_PEERS:
+            self = .dhtPeers(infoHash: Self.bytes(of: alert.info_hash), peers: DHTPeer.parse(Self.bytes(alert.value, alert.value_len)))
         default:
             guard let torrent = Self(torrent: alert) else { return nil }
             self = torrent

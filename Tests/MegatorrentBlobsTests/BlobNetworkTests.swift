@@ -1,19 +1,9 @@
 import Foundation
 import MegatorrentBlobs
 import MegatorrentCrypto
+import MegatorrentTestSupport
 import MegatorrentWire
 import XCTest
-
-/// A peer that serves every blob with one byte flipped.
-struct LyingResponder: BlobResponder {
-    let honest: BlobServer
-    func answer(_ request: WireMessage, peer: String) async -> WireMessage? {
-        guard case let .blobData(id, bytes)? = await honest.answer(request, peer: peer) else { return await honest.answer(request, peer: peer) }
-        var bad = bytes
-        bad[bad.count / 2] ^= 1
-        return .blobData(id, bad)
-    }
-}
 
 final class BlobNetworkTests: XCTestCase {
     func testThreePeersOneLyingStillGiveTheFile() async throws {

@@ -351,6 +351,19 @@ int mtlt_dht_immutable_target(const uint8_t *bencoded, size_t len, uint8_t out_t
  * with an empty value when the lookup ends without it. */
 int mtlt_dht_get_immutable(mtlt_session *s, const uint8_t target[20]) MTLT_NOEXCEPT;
 
+/* Announces on the DHT (BEP 5) that this node is a peer of `info_hash` on TCP `port` (1...65535),
+ * without any torrent: libtorrent looks up the nodes closest to the info-hash and stores the
+ * announce there (nodes keep it about 30 minutes: announce again before). Returns at once; no alert
+ * follows. MTLT_EINVAL for a NULL info_hash or a port out of range; MTLT_ENODHT when the DHT is not
+ * running. */
+int mtlt_dht_announce(mtlt_session *s, const uint8_t info_hash[20], int port) MTLT_NOEXCEPT;
+
+/* Looks up the peers of `info_hash` on the DHT (BEP 5 get_peers), without any torrent. Returns at
+ * once; one MTLT_ALERT_DHT_PEERS follows when the lookup ends, with every peer the nodes returned.
+ * Alerts carry no request id: two lookups of one info-hash cannot be told apart. MTLT_EINVAL for a
+ * NULL info_hash; MTLT_ENODHT when the DHT is not running. */
+int mtlt_dht_get_peers(mtlt_session *s, const uint8_t info_hash[20]) MTLT_NOEXCEPT;
+
 /* ---------------------------------------------------------------------------------------------
  * Torrents: add (.torrent bytes, magnet URI or bare info-hash), status, peers, remove, create
  *
@@ -603,6 +616,10 @@ int mtlt_torrent_create(const char *file_path, int piece_size, const char *const
  * total_wanted, progress_ppm, num_peers, num_seeds, download_rate, upload_rate (as in
  * mtlt_torrent_status). */
 #define MTLT_ALERT_TORRENT_PROGRESS 14
+/* A DHT peer lookup (mtlt_dht_get_peers) ended: info_hash, and value holds the peers, 18 bytes each
+ * (value_len / 18 of them): a 16-byte IPv6 address (an IPv4 one as ::ffff:a.b.c.d), then the TCP
+ * port, big-endian. value is NULL when none was found. */
+#define MTLT_ALERT_DHT_PEERS 15
 
 /* mtlt_alert.socket_type: libtorrent's lt::socket_type_t values. */
 #define MTLT_SOCKET_TCP 0
@@ -641,7 +658,7 @@ typedef struct mtlt_alert {
     uint8_t signature[64];     /* MUTABLE_ITEM, mutable PUT */
     const uint8_t *salt;       /* MUTABLE_ITEM, mutable PUT; NULL when salt_len is 0 */
     size_t salt_len;
-    const uint8_t *value;      /* MUTABLE_ITEM, IMMUTABLE_ITEM: bencoded; NULL when value_len is 0 */
+    const uint8_t *value;      /* MUTABLE_ITEM, IMMUTABLE_ITEM: bencoded; DHT_PEERS: the peers; NULL when value_len is 0 */
     size_t value_len;          /* 0: nothing was found */
 
     /* Listen sockets. */
@@ -654,7 +671,7 @@ typedef struct mtlt_alert {
     int reserved_int2;         /* zero */
 
     /* Torrents (the former reserved[] tail; the layout before it is unchanged). */
-    uint8_t info_hash[20];     /* TORRENT_*: the torrent's 20-byte info-hash */
+    uint8_t info_hash[20];     /* TORRENT_*: the torrent's 20-byte info-hash; DHT_PEERS: the looked-up one */
     int torrent_state;         /* TORRENT_STATE_CHANGED, TORRENT_PROGRESS: MTLT_TORRENT_STATE_* */
     int64_t total_done;        /* TORRENT_PROGRESS: wanted bytes present and verified */
     int64_t total_wanted;      /* TORRENT_PROGRESS: wanted bytes (0 without metadata) */
@@ -681,7 +698,7 @@ int mtlt_session_set_alert_notify(mtlt_session *s, void (*notify)(void *payload)
  * oldest first (*out_alerts is NULL when *out_count is 0). Never blocks on the network. The array
  * and everything it points to belong to the session and stay valid until the next pop on the same
  * session (or mtlt_session_free); one consumer at a time. Owned mode: libtorrent's own queue (the
- * session's alert_mask is status | error | dht | storage), plus the listen alerts of start-up. Host
+ * session's alert_mask is status | error | dht | dht_operation | storage), plus the listen alerts of start-up. Host
  * mode: the alerts the host forwarded with mtlt_session_handle_alert. One libtorrent state_update
  * alert becomes one MTLT_ALERT_TORRENT_PROGRESS per torrent. */
 int mtlt_session_pop_alerts(mtlt_session *s, const mtlt_alert **out_alerts, size_t *out_count) MTLT_NOEXCEPT;
@@ -694,9 +711,9 @@ int mtlt_session_pop_alerts(mtlt_session *s, const mtlt_alert **out_alerts, size
  * `lt::session *` from a host built against the same libtorrent
  * (same major.minor and ABI defines: see abi_config.hpp); it is borrowed, never destroyed, and must
  * outlive *out (free *out first). Attaching adds the categories the shim needs and the host's
- * alert_mask lacks (status, error, dht, storage; qBittorrent usually lacks only dht) and changes
+ * alert_mask lacks (status, error, dht, dht_operation, storage; qBittorrent usually lacks dht and dht_operation) and changes
  * nothing else, so the host sees the alerts it must forward. The host keeps popping its alerts
- * itself and passes every one to mtlt_session_handle_alert (at least: the dht_* item, put and
+ * itself and passes every one to mtlt_session_handle_alert (at least: the dht_* item, put, get_peers_reply and
  * bootstrap alerts, add_torrent, metadata_received, torrent_finished, state_changed, torrent_error,
  * torrent_removed, torrent_deleted, torrent_delete_failed and state_update); the shim never pops
  * the host's queue and never touches its notify hook. Every other function works on an attached

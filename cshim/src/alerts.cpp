@@ -45,9 +45,10 @@ std::string bencoded(lt::entry const &item)
 lt::alert_category_t mtlt::required_alert_mask()
 {
     // storage: torrent_deleted and torrent_delete_failed (the rest of the torrent alerts are status
-    // and error).
+    // and error). dht_operation: dht_get_peers_reply (mtlt_dht_get_peers); it also brings the
+    // alerts of incoming get_peers and announce queries, which stay MTLT_ALERT_OTHER.
     return lt::alert_category::status | lt::alert_category::error | lt::alert_category::dht
-         | lt::alert_category::storage;
+         | lt::alert_category::dht_operation | lt::alert_category::storage;
 }
 
 mtlt_alert const &mtlt::alert_copy::publish()
@@ -115,6 +116,30 @@ bool mtlt::copy_session_alert(lt::alert const &alert, alert_copy &out)
         out.salt = a->salt;
         c.seq = a->seq;
         c.num_success = a->num_success;
+    }
+    else if (auto *a = lt::alert_cast<lt::dht_get_peers_reply_alert>(&alert))
+    {
+        c.kind = MTLT_ALERT_DHT_PEERS;
+        std::memcpy(c.info_hash, a->info_hash.data(), sizeof c.info_hash);
+        // 18 bytes a peer: the IPv6 address (IPv4 as ::ffff:a.b.c.d), then the port big-endian.
+        for (lt::tcp::endpoint const &peer : a->peers())
+        {
+            const lt::address address = peer.address();
+            if (address.is_v4())
+            {
+                const auto v4 = address.to_v4().to_bytes();
+                out.value.append(10, '\0');
+                out.value.append(2, '\xff');
+                out.value.append(reinterpret_cast<const char *>(v4.data()), v4.size());
+            }
+            else
+            {
+                const auto v6 = address.to_v6().to_bytes();
+                out.value.append(reinterpret_cast<const char *>(v6.data()), v6.size());
+            }
+            out.value.push_back(static_cast<char>(peer.port() >> 8));
+            out.value.push_back(static_cast<char>(peer.port() & 0xff));
+        }
     }
     else if (lt::alert_cast<lt::dht_bootstrap_alert>(&alert) != nullptr)
     {

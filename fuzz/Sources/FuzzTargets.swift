@@ -45,6 +45,10 @@ enum FuzzTarget: String, CaseIterable {
     case blobDescriptor = "blob-descriptor"
     /// The blob link parser: an accepted link's canonical form parses to the same descriptor id and key.
     case blobLink = "blob-link"
+    /// The HTTP tracker's announce reply parser (docs/tracker.md, "Peer records"): nothing traps, at most 200 peers,
+    /// every peer has a port and a static key of 32 bytes or none, and the parse does not depend on the peer limit
+    /// beyond the cut.
+    case announceReply = "announce-reply"
 
     func run(_ data: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -97,6 +101,12 @@ enum FuzzTarget: String, CaseIterable {
             guard let link = try? BlobLink.parse(text) else { return }
             let again = try? BlobLink.parse(link.uri)
             precondition(again?.descriptor == link.descriptor && again?.key.constantTimeEquals(link.key) == true, "link round trip")
+        case .announceReply:
+            let bytes = Array(data)
+            guard let reply = try? AnnounceResponse.parse(bytes) else { return }
+            precondition(reply.peers.count <= 200 && reply.peers.allSatisfy { $0.port != 0 && ($0.staticKey?.count ?? 32) == 32 }, "peers checked")
+            let few = try? AnnounceResponse.parse(bytes, maxPeers: 3)
+            precondition(few?.peers == Array(reply.peers.prefix(3)) && few?.interval == reply.interval, "the limit only cuts")
         }
     }
 }

@@ -25,6 +25,8 @@ struct IngestCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try BlobStores.open(global.stateDirectory)
         let result = try BlobIngest.ingest(path: file, name: name, store: store)
+        // Held: `serve --blobs --tracker` on this state folder announces it.
+        try BlobHolding.record(result.link.descriptor, in: global.stateDirectory)
         if global.json {
             printJSON([
                 "link": result.link.uri, "descriptor": result.link.descriptor.hex, "name": result.name, "size": result.size,

@@ -18,7 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
             --peer-listen it also accepts peers over the Noise-IK secure transport (docs/wire.md): every manifest \
             the tracker stores is pushed to the peers that follow its channel, and manifests peers push are \
             published to the tracker under the same rules. --peer connects to other nodes the same way. With --blobs \
-            the peers may also fetch the blobs of the state folder's store (`megatorrent fetch --peer`).
+            the peers may also fetch the blobs of the state folder's store (`megatorrent fetch --peer`); with \
+            --tracker (repeatable) as well, the node announces itself to those trackers as a holder of every file \
+            it ingested or fetched, with its peer port and static key, so that `fetch --tracker` finds it.
             """)
 
     @Option(help: "Address to listen on (port 0 picks a free one).")
@@ -33,6 +35,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(
+        name: .customLong("tracker"),
+        help: "With --peer-listen HOST:PORT and --blobs: announce the held files to this tracker, http[s]://HOST:PORT/announce or ws[s]://HOST:PORT/ (repeatable).")
+    var trackers: [String] = []
+
+    @Option(name: .customLong("tracker-ca"), help: "A PEM file of CA certificates trusted for https:// trackers besides the system's.")
+    var trackerCA: String?
+
     @OptionGroup var peerNetwork: PeerNetworkOptions
     @OptionGroup var anonymity: AnonymityOptions
 
@@ -40,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        _ = try BlobHolding.announceURLs(trackers)
+        if !trackers.isEmpty {
+            guard peerNetwork.blobs, peerNetwork.peerListen != nil, !peerNetwork.listensOnI2P else {
+                throw ValidationError("--tracker announces held files: it needs --blobs and --peer-listen HOST:PORT")
+            }
+        }
     }
 
     func run() async throws {
@@ -67,6 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var gossip: (node: GossipNode, connector: Task<Void, Never>)?
         var i2pSession: SAMSession?
+        var announcer: HolderAnnouncer?
         if peerNetwork.isEnabled {
             var configuration = GossipConfiguration()
             configuration.isRelay = true
@@ -93,9 +110,18 @@ struct ServeCommand: AsyncParsableCommand {
                 } else {
                     printLine("peers on \(host):\(peerPort) key \(key)")
                 }
+                if !trackers.isEmpty {
+                    var trackerConfiguration = try anonymity.trackerConfiguration()
+                    trackerConfiguration.trustRootsFile = trackerCA
+                    announcer = try BlobHolding.startAnnouncer(
+                        try BlobHolding.announceURLs(trackers), client: AnnounceClient(configuration: trackerConfiguration),
+                        port: peerPort, staticKey: node.staticPublicKey, stateDirectory: global.stateDirectory,
+                        store: try BlobStores.open(global.stateDirectory), json: global.json)
+                }
             }
         }
         await Signals.waitForTermination()
+        await announcer?.stop()
         gossip?.connector.cancel()
         await gossip?.node.close()
         await i2pSession?.close()

@@ -11,6 +11,7 @@ import MegatorrentNode
 import MegatorrentState
 import MegatorrentTorrent
 import MegatorrentTracker
+import Synchronization
 
 /// `megatorrent subscribe KEY (--tracker URL… | --dht | --peer HOST:PORT:KEY…) [--once] [--timeout SECONDS] [--json] [--download DIR]`.
 struct SubscribeCommand: AsyncParsableCommand {
@@ -25,7 +26,10 @@ struct SubscribeCommand: AsyncParsableCommand {
             while it runs, the node seeds the manifest torrents it holds and re-puts their pointers. With \
             --once, print the newest valid manifest and exit 0, or exit 1 when none arrived within --timeout. \
             With --peer (repeatable) the channel is followed through peers over the Noise-IK secure \
-            transport; --peer-listen accepts peers too, and every accepted manifest is pushed on. Without \
+            transport; --peer-listen accepts peers too, and every accepted manifest is pushed on. With --download, \
+            blob links are fetched from the --peer nodes and from the holders each --tracker names; with --blobs \
+            and --peer-listen HOST:PORT as well, the node announces every file it holds (fetched or ingested) to \
+            each --tracker as a holder. Without \
             --once, run until SIGINT/SIGTERM or until --timeout seconds have passed.
             """)
 
@@ -47,7 +51,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait (with --once, default 30; otherwise run until stopped).")
     var timeout: Double?
 
-    @Option(help: "Download every item of each new version into this folder: magnets through libtorrent, blob links from the --peer nodes (with --once: wait until done).")
+    @Option(help: "Download every item of each new version into this folder: magnets through libtorrent, blob links from the --peer nodes and the holders the --tracker trackers name (with --once: wait until done).")
     var download: String?
 
     @OptionGroup var network: TorrentNetworkOptions
@@ -89,16 +93,33 @@ struct SubscribeCommand: AsyncParsableCommand {
                 session: node.session, engine: engine, storeFolder: DHTNodeSession.storeFolder(global.stateDirectory),
                 configuration: configuration, onResolution: Self.reportRefusal)
         }
+        // Blob holders: the trackers' HTTP announce endpoints name them, and this node announces what it holds there.
+        let announceURLs = try BlobHolding.announceURLs(trackers)
+        let announceClient = AnnounceClient(configuration: trackerConfiguration)
+        let announcerBox = AnnouncerBox()
         let downloads = try download.map { folder -> Downloads in
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            // Blob links come from the --peer nodes (through --proxy when set), over connections of their own under a
-            // one-off static key.
+            // Blob links come from the --peer nodes and the holders the trackers name (through --proxy when set), over
+            // connections of their own under a one-off static key; the node's own record is not a holder to ask.
+            let nodeKey = try PeerNetworkOptions.nodeKey(global.stateDirectory).publicKey
+            let sources = BlobHolding.sources(announceURLs, client: announceClient, localStaticKey: nodeKey)
+                + (node.map { [DHTHolderSource(holders: DHTHolders(dht: $0.session.dht), localStaticKey: nodeKey)] } ?? [])
             let blobs = BlobFetcher(
                 store: try BlobStores.open(global.stateDirectory), localStatic: try X25519.PrivateKey.generate(),
-                peers: try peerNetwork.blobPeers(), proxy: try anonymity.proxy)
+                peers: try peerNetwork.blobPeers(), proxy: try anonymity.proxy, holderSources: sources)
             // Through a proxy, torrent data goes through a session of its own (the DHT node's is not proxied).
             let shared = anonymity.proxyURL == nil ? node?.session : nil
-            return Downloads(session: try shared ?? network.makeSession(anonymity), blobs: blobs, folder: folder, json: global.json)
+            let stateDirectory = global.stateDirectory
+            return Downloads(
+                session: try shared ?? network.makeSession(anonymity), blobs: blobs, folder: folder, json: global.json
+            ) { descriptor in
+                // Held now: recorded, and announced at once when the node announces.
+                do { try BlobHolding.record(descriptor, in: stateDirectory) } catch {
+                    warn("fetched \(descriptor.hex) but could not record it as held: \(error)")
+                }
+                announcerBox.announcer?.announce(descriptor)
+                announcerBox.dhtAnnouncer?.announce(descriptor)
+            }
         }
         // Gossip: what the engine accepts from any source goes to peers that follow the channel, and back.
         var gossip: (node: GossipNode, connector: Task<Void, Never>, relay: Task<Void, Never>)?
@@ -111,8 +132,18 @@ struct SubscribeCommand: AsyncParsableCommand {
                 configuration: configuration, blobs: try peerNetwork.blobServer(global.stateDirectory))
             let relay = await node.relayUpdates(of: engine)
             if peerNetwork.needsI2P { i2pSession = try await anonymity.i2p.makeSession(global.stateDirectory) }
-            let (_, connector, i2pAddress) = try await peerNetwork.start(node, i2p: i2pSession)
+            let (peerPort, connector, i2pAddress) = try await peerNetwork.start(node, i2p: i2pSession)
             if let i2pAddress { warn("peers on \(i2pAddress) key \(Hex.encode(node.staticPublicKey))") }
+            if let peerPort, peerNetwork.blobs, !announceURLs.isEmpty {
+                announcerBox.announcer = try BlobHolding.startAnnouncer(
+                    announceURLs, client: announceClient, port: peerPort, staticKey: node.staticPublicKey,
+                    stateDirectory: global.stateDirectory, store: try BlobStores.open(global.stateDirectory), json: global.json)
+            }
+            if let peerPort, peerNetwork.blobs, let dhtNode = self.node(of: service) {
+                announcerBox.dhtAnnouncer = try BlobHolding.startDHTAnnouncer(
+                    DHTHolders(dht: dhtNode), port: peerPort, staticKey: node.staticPublicKey,
+                    stateDirectory: global.stateDirectory, store: try BlobStores.open(global.stateDirectory), json: global.json)
+            }
             gossip = (node, connector, relay)
         }
         let started = ContinuousClock.now
@@ -187,6 +218,8 @@ struct SubscribeCommand: AsyncParsableCommand {
         }
         for task in tasks { task.cancel() }
         for (_, client) in clients { await client.close() }
+        await announcerBox.announcer?.stop()
+        announcerBox.dhtAnnouncer?.stop()
         await service?.stop()
         node?.saveState()
         gossip?.connector.cancel()
@@ -195,6 +228,23 @@ struct SubscribeCommand: AsyncParsableCommand {
         await i2pSession?.close()
         if let failure { throw failure }
     }
+
+    /// The holder announcer, once the peer listener is up (downloads that end earlier are announced by its first round).
+    private final class AnnouncerBox: Sendable {
+        private let box = Mutex<HolderAnnouncer?>(nil)
+        private let dhtBox = Mutex<DHTHolderAnnouncer?>(nil)
+        var announcer: HolderAnnouncer? {
+            get { box.withLock { $0 } }
+            set { box.withLock { $0 = newValue } }
+        }
+        var dhtAnnouncer: DHTHolderAnnouncer? {
+            get { dhtBox.withLock { $0 } }
+            set { dhtBox.withLock { $0 = newValue } }
+        }
+    }
+
+    /// The DHT node of the `--dht` service, if any.
+    private func node(of service: DHTService?) -> DHTNode? { service.map { DHTNode(session: $0.session) } }
 
     private func report(_ manifest: SignedManifest, source: ManifestSource?) {
         if global.json {
