@@ -4,7 +4,8 @@
 # ratio is below its target), --only NAME (manifest-verify, fanout, noise-handshake, secure-goodput,
 # dht-latency, blob-ingest, blob-download, blob-rss). The fan-out benchmark runs its servers as child processes (the Python baseline,
 # bench/baselines/ws_broadcast.py, needs PyPI websockets, which setup.sh installs) and needs `ulimit -n`
-# of 10,256 or more (1,256 with --quick). dht-latency runs bench/baselines/lt_dht_latency.py with
+# of 10,256 or more (1,256 with --quick); after its compared phases it prints its ceiling on this
+# machine (a raw SwiftNIO broadcast server, and the client alone reading pre-written messages). dht-latency runs bench/baselines/lt_dht_latency.py with
 # /usr/bin/python3 (Debian's python3-libtorrent, which setup.sh installs).
 set -euo pipefail
 cd "$(dirname "$0")/.."

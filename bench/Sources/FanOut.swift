@@ -63,8 +63,14 @@ let bindAddressNoPort = ChannelOptions.Types.SocketOption(
 
 /// Opens the publisher and `subscribers` subscriber connections to `server`, measures its memory,
 /// then publishes each manifest in turn and times its fan-out. Closes every connection it opened.
+///
+/// With `drainOnly`, each publish is written while every event loop of this client is held, and
+/// the loops are let go only once the server has used no CPU for 0.2 s (it has written every
+/// message): `fanOut` is then the time from letting them go to the last subscriber having the
+/// manifest, what this client alone needs to read them, with no server running beside it.
 func fanOutRun(
-    server: ServerProcess, key: String, manifests: [[UInt8]], subscribers: Int, group: any EventLoopGroup
+    server: ServerProcess, key: String, manifests: [[UInt8]], subscribers: Int, group: MultiThreadedEventLoopGroup,
+    drainOnly: Bool = false
 ) throws -> FanOutResult {
     let port = server.port
     let harness = FanOutHarness(key: key, port: port, subscribers: subscribers, manifests: manifests, window: 128)
@@ -128,11 +134,36 @@ func fanOutRun(
     var serverCPU: [Double] = [], clientCPU: [Double] = []
     for round in manifests.indices {
         let serverBefore = server.cpuSeconds, clientBefore = processCPUSeconds()
-        publisher.eventLoop.execute {
+        let publish: @Sendable () -> Void = {
             guard let context = try? publisher.pipeline.syncOperations.context(handlerType: BenchSocketHandler.self) else { return }
             (context.handler as! BenchSocketHandler).publish(context: context, round: round)
         }
         let state = harness.rounds[round]
+        if drainOnly {
+            let held = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+            let loops = Array(group.makeIterator())
+            for loop in loops {
+                loop.execute {
+                    if loop === publisher.eventLoop { publish() }
+                    held.signal()
+                    gate.wait()
+                }
+            }
+            for _ in loops { held.wait() }
+            usleep(500_000)
+            var cpu = server.cpuSeconds
+            for _ in 0..<100 {
+                usleep(200_000)
+                let now = server.cpuSeconds
+                if now == cpu { break }
+                cpu = now
+            }
+            serverCPU.append(server.cpuSeconds - serverBefore)
+            state.publishedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+            for _ in loops { gate.signal() }
+        } else {
+            publisher.eventLoop.execute(publish)
+        }
         let done = poll(seconds: 60) {
             harness.failures.load(ordering: .relaxed) > 0
                 || (state.finishedAt.load(ordering: .acquiring) != 0 && state.storedAt.load(ordering: .acquiring) != 0)
@@ -141,7 +172,7 @@ func fanOutRun(
         guard done else {
             throw BenchError("\(server.name): publish \(round + 1): \(state.arrived.load(ordering: .relaxed)) of \(subscribers) got the manifest within 60 s")
         }
-        serverCPU.append(server.cpuSeconds - serverBefore)
+        if !drainOnly { serverCPU.append(server.cpuSeconds - serverBefore) }
         clientCPU.append(processCPUSeconds() - clientBefore)
         let published = state.publishedAt.load(ordering: .acquiring)
         fanOut.append(Double(state.finishedAt.load(ordering: .acquiring) - published) / 1e9)
@@ -198,7 +229,10 @@ func baselineScript(_ name: String) throws -> String {
 /// Python baseline, and our tracker's memory per idle subscriber against its 10 KiB budget.
 ///
 /// Each server runs as a child process, one after the other, driven by the same client (two event
-/// loop threads in this process, on the same machine). Fan-out time is from writing the publish to
+/// loop threads in this process, on the same machine). After the compared phases, two more measure
+/// the ceiling on this machine and are printed, not judged: the same client against a raw SwiftNIO
+/// broadcast server (RawBroadcastServer.swift), and this client alone reading messages that were
+/// written while its event loops were held (`drainOnly`). Fan-out time is from writing the publish to
 /// the last subscriber having read the manifest message (ours verifies and commits it first; the
 /// baseline does neither), the median over several publishes of successive versions in a phase,
 /// of the better of two phases per server (one with --quick). Memory is the
@@ -274,9 +308,34 @@ func fanOutBenchmark(quick: Bool) throws -> [Report] {
     func best(_ results: [FanOutResult]) -> Double {
         results.map { result in result.fanOut.sorted()[result.fanOut.count / 2] }.min()!
     }
+
+    // The ceiling, after the compared phases (which keep their order): the same client against
+    // the least a SwiftNIO broadcast server can do (RawBroadcastServer.swift), then this client
+    // alone reading messages that server wrote while the client's event loops were held.
+    var ceiling: [String: Double] = [:]
+    for (name, drainOnly) in [("raw-nio-broadcast", false), ("client-drain", true)] {
+        let server = try ServerProcess(name: name, executable: executable, arguments: ["--raw-broadcast-server"])
+        let stealBefore = stealSeconds()
+        let result: FanOutResult
+        do {
+            defer { server.stop() }
+            result = try fanOutRun(
+                server: server, key: channel, manifests: manifests, subscribers: subscribers, group: group, drainOnly: drainOnly)
+        }
+        describe(server.name, result, steal: stealSeconds() - stealBefore)
+        ceiling[name] = best([result])
+    }
     func kib(_ results: [FanOutResult]) -> Double { results.map(\.kibPerSubscriber).reduce(0, +) / Double(results.count) }
     FileHandle.standardError.write(Data(
         "fanout: manifest message \(messageBytes) bytes; \(rounds) publishes per phase; each server's better phase median is reported\n".utf8))
+    let baselineTime = best(baseline), raw = ceiling["raw-nio-broadcast"]!, drain = ceiling["client-drain"]!
+    func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+    func ratio(_ value: Double) -> String { String(format: "%.2f", baselineTime / value) }
+    FileHandle.standardError.write(Data(
+        ("fanout ceiling: the baseline's \(ms(baselineTime)) over the raw NIO broadcast server's \(ms(raw)) = \(ratio(raw)) "
+            + "(a SwiftNIO server that does nothing but write one frame made once to each socket, with this client on "
+            + "this machine); over the client's own read time of \(ms(drain)) = \(ratio(drain)) (the bound for a "
+            + "server whose writes cost nothing)\n").utf8))
 
     return [
         Report(

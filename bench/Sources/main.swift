@@ -100,6 +100,8 @@ func manifestVerifyBenchmark(quick: Bool) throws -> Report {
 let arguments = Array(CommandLine.arguments.dropFirst())
 // The fan-out benchmark's tracker child (ServerProcess.swift), not a benchmark.
 if arguments.first == "--tracker-server", arguments.count == 2 { runTrackerServerChild(databasePath: arguments[1]) }
+// The fan-out benchmark's ceiling server (RawBroadcastServer.swift), not a benchmark.
+if arguments.first == "--raw-broadcast-server" { runRawBroadcastServerChild() }
 // The blob-rss benchmark's child (BlobBench.swift), not a benchmark.
 if arguments.first == "--blob-child", arguments.count == 5 { runBlobChild(Array(arguments.dropFirst())) }
 

@@ -94,10 +94,10 @@ final class ManifestPublisher: Sendable {
         }
     }
 
-    /// The manifest message for `manifest`, encoded once.
+    /// The manifest message for `manifest`, encoded and framed once.
     static func held(_ manifest: SignedManifest) -> SubscriptionRegistry.Held {
         let bytes = TrackerCodec.encode(.manifest(key: manifest.channelID, manifest: manifest.jsonBytes))
-        return SubscriptionRegistry.Held(sequence: manifest.sequence, message: ByteBuffer(bytes: bytes))
+        return SubscriptionRegistry.Held(sequence: manifest.sequence, message: bytes)
     }
 
     private func remember(_ key: String, _ sequence: UInt64) {

@@ -3,8 +3,8 @@ import NIOCore
 /// What takes manifest messages for a subscribed socket; called on its event loop only.
 protocol ManifestSink: AnyObject {
     /// A manifest message for `key`; the sink drops it unless `held.sequence` is above the last
-    /// one it sent for that key.
-    func deliver(key: String, held: SubscriptionRegistry.Held)
+    /// one it sent for that key. Returns whether it wrote the message.
+    func deliver(key: String, held: SubscriptionRegistry.Held) -> Bool
 }
 
 /// A subscribed socket as the registry holds it: an id, its event loop, and its sink, reachable
@@ -23,8 +23,8 @@ final class Subscriber: Sendable {
         self.sink = NIOLoopBound(sink, eventLoop: eventLoop)
     }
 
-    /// Hands a message to the sink; call on `eventLoop`.
-    func deliverOnLoop(key: String, held: SubscriptionRegistry.Held) {
+    /// Hands a message to the sink; call on `eventLoop`. Returns whether the sink wrote it.
+    func deliverOnLoop(key: String, held: SubscriptionRegistry.Held) -> Bool {
         sink.value.deliver(key: key, held: held)
     }
 }

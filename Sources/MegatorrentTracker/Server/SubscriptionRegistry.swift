@@ -5,16 +5,42 @@ import Synchronization
 /// Who subscribes to which channel key, shared by every event loop, and the newest manifest
 /// message known for each subscribed key.
 ///
-/// A broadcast encodes nothing: the one ByteBuffer made after the commit is written to every
-/// subscriber, with one task per event loop rather than one per subscriber. Entries exist only
-/// while a key has subscribers, so the held messages kept in memory are those of subscribed keys.
+/// A broadcast encodes nothing: the one WebSocket frame made after the commit is written to every
+/// subscriber (a copy per event loop), with one task per event loop rather than one per subscriber.
+/// Entries exist only while a key has subscribers, so the held messages kept in memory are those of
+/// subscribed keys.
 final class SubscriptionRegistry: Sendable {
     /// A manifest message ready to write, with its sequence.
     struct Held: Sendable {
         /// The manifest's sequence.
         let sequence: UInt64
-        /// The encoded `{"action":"manifest",…}` message.
-        let message: ByteBuffer
+        /// The encoded `{"action":"manifest",…}` message as a whole WebSocket text frame, made
+        /// once and written as it is to every socket (below the WebSocket frame encoder).
+        let frame: ByteBuffer
+
+        /// `message` (the encoded manifest message) framed once.
+        init(sequence: UInt64, message: [UInt8]) {
+            self.sequence = sequence
+            self.frame = ServerTextFrame.encode(message)
+        }
+
+        private init(sequence: UInt64, frame: ByteBuffer) {
+            self.sequence = sequence
+            self.frame = frame
+        }
+
+        /// The same message in storage of its own. Each event loop writes its own copy: every
+        /// write retains and releases the buffer, and one buffer shared by several loops would
+        /// have its reference count bounce between cores at every subscriber.
+        func copy() -> Held {
+            Held(sequence: sequence, frame: ByteBuffer(bytes: frame.readableBytesView))
+        }
+
+        /// The encoded message alone (a view of `frame`'s payload, not a copy).
+        var message: ByteBuffer {
+            let header = ServerTextFrame.headerLength(of: frame)
+            return frame.getSlice(at: frame.readerIndex + header, length: frame.readableBytes - header)!
+        }
     }
 
     private struct Entry {
@@ -35,6 +61,10 @@ final class SubscriptionRegistry: Sendable {
 
     private let state = NIOLockedValueBox(State())
     private let ids = Atomic<UInt64>(0)
+    private let metrics: TrackerMetrics
+
+    /// An empty registry that counts the manifest messages it writes in `metrics`.
+    init(metrics: TrackerMetrics) { self.metrics = metrics }
 
     /// A new subscriber id.
     func makeID() -> UInt64 { ids.wrappingAdd(1, ordering: .relaxed).newValue }
@@ -73,10 +103,15 @@ final class SubscriptionRegistry: Sendable {
             }
             return groups
         }
+        let metrics = self.metrics
         for group in groups.values {
             let subscribers = group.subscribers
             group.loop.execute {
-                for subscriber in subscribers { subscriber.deliverOnLoop(key: key, held: held) }
+                // Copies of this loop's own (see Held.copy).
+                let held = held.copy(), key = String(decoding: Array(key.utf8), as: UTF8.self)
+                var sent = 0
+                for subscriber in subscribers where subscriber.deliverOnLoop(key: key, held: held) { sent += 1 }
+                metrics.manifestsSent.wrappingAdd(sent, ordering: .relaxed)
             }
         }
     }

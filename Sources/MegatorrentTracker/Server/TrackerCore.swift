@@ -10,7 +10,7 @@ import Synchronization
 final class TrackerCore: Sendable {
     let configuration: TrackerConfiguration
     let logger: Logger
-    let registry = SubscriptionRegistry()
+    let registry: SubscriptionRegistry
     let metrics = TrackerMetrics()
     let connections: ConnectionTable
     let swarms: SwarmTable
@@ -30,6 +30,7 @@ final class TrackerCore: Sendable {
         self.logger = logger
         self.workers = workers
         self.clock = clock
+        registry = SubscriptionRegistry(metrics: metrics)
         connections = ConnectionTable(limit: configuration.maxConnections)
         swarms = SwarmTable(configuration: configuration)
         addressLimiter = RateLimiter(limit: configuration.publishesPerAddress)

@@ -18,6 +18,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     private let core: TrackerCore
     private var context: ChannelHandlerContext?
+    /// The WebSocket frame encoder's context: a whole frame written there goes straight to the
+    /// socket (through TLS when configured), in order with the frames this handler writes through
+    /// the encoder. Nil only when the pipeline has no encoder (then frames go through this handler).
+    private var frameOutput: ChannelHandlerContext?
     private var subscriber: Subscriber?
     private var subscriptions: [String: Subscription] = [:]
     private var publishQueue = CircularBuffer<[UInt8]>()
@@ -34,6 +38,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        frameOutput = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         subscriber = Subscriber(id: core.registry.makeID(), sink: self, eventLoop: context.eventLoop)
         rateLimitName = PeerAddress(context.channel.remoteAddress)?.rateLimitName ?? "unknown"
         core.metrics.webSockets.wrappingAdd(1, ordering: .relaxed)
@@ -54,6 +59,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         publishQueue.removeAll()
         self.subscriber = nil
         context = nil
+        frameOutput = nil
         core.metrics.webSockets.wrappingSubtract(1, ordering: .relaxed)
     }
 
@@ -201,12 +207,12 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         let held = core.registry.subscribe(key, subscriber)
         send(.subscribed(key: key))
         if let held {
-            deliver(key: key, held: held)
+            deliverCounted(key: key, held: held)
         } else {
             lookups += 1
             core.loadHeld(key, on: context.eventLoop).assumeIsolated().whenSuccess { held in
                 self.lookups -= 1
-                if let held { self.deliver(key: key, held: held) }
+                if let held { self.deliverCounted(key: key, held: held) }
             }
         }
     }
@@ -219,14 +225,26 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     /// Sends a manifest message unless this socket is no longer subscribed to `key` or already got
-    /// one as new for it.
-    func deliver(key: String, held: SubscriptionRegistry.Held) {
-        guard let context, !closing, let subscription = subscriptions[key] else { return }
-        if let last = subscription.lastSent, held.sequence <= last { return }
-        subscriptions[key] = Subscription(lastSent: held.sequence)
-        core.metrics.manifestsSent.wrappingAdd(1, ordering: .relaxed)
-        context.writeAndFlush(
-            wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: held.message)), promise: nil)
+    /// one as new for it; returns whether it did (the caller counts it in the metrics).
+    ///
+    /// The broadcast path: the frame made once for every socket is written below the frame
+    /// encoder, so a delivery costs one write and one flush of a shared buffer (one syscall).
+    func deliver(key: String, held: SubscriptionRegistry.Held) -> Bool {
+        guard let context, !closing, let index = subscriptions.index(forKey: key) else { return false }
+        if let last = subscriptions.values[index].lastSent, held.sequence <= last { return false }
+        subscriptions.values[index].lastSent = held.sequence
+        if let frameOutput {
+            frameOutput.writeAndFlush(NIOAny(held.frame), promise: nil)
+        } else {
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: held.message)), promise: nil)
+        }
+        return true
+    }
+
+    /// ``deliver(key:held:)`` for one socket, counted in the metrics.
+    private func deliverCounted(key: String, held: SubscriptionRegistry.Held) {
+        if deliver(key: key, held: held) { core.metrics.manifestsSent.wrappingAdd(1, ordering: .relaxed) }
     }
 
     private func refuse(_ failure: TrackerFailure) {
