@@ -75,7 +75,7 @@ public final class PartialDownload: Sendable {
             }
             return p.sinceCheckpoint >= Self.checkpointEvery
         }
-        hasher.advance(isDone)
+        hasher.written(index, plaintext: plaintext, isDone: isDone)
         if due { try checkpoint() }
     }
 
