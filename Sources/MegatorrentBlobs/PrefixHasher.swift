@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import MegatorrentCrypto
 import Synchronization
@@ -60,11 +63,13 @@ final class PrefixHasher: @unchecked Sendable {
         queue.async { self.readBack(isDone) }
     }
 
-    /// Waits for the background work, hashes the rest (every chunk must be written by now, and no `written` call be
-    /// running) and returns the file's SHA-256; nil when the file is shorter than its size. Throws a read error (here or
-    /// in the background).
+    /// Waits for the background work, hashes the rest (every chunk must be written by now) and returns the file's
+    /// SHA-256; nil when the file is shorter than its size. Throws a read error (here or in the background).
     func finish(_ isDone: @escaping @Sendable (Int) -> Bool) throws(BlobError) -> [UInt8]? {
         let result = queue.sync { () -> Result<[UInt8]?, BlobError> in
+            // A writer may still be hashing its chunk in place (its `written` call not returned yet): wait for it, at
+            // most one chunk's hash.
+            while state.withLock({ $0.busy }) { usleep(100) }
             readBack(isDone)
             return state.withLock { s -> Result<[UInt8]?, BlobError> in
                 if let failure = s.failure { return .failure(failure) }
