@@ -268,43 +268,57 @@ public final class BlobFetcher: Sendable {
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
-            let message: WireMessage?
-            do { message = try await connection.receive() } catch { message = nil }
-            guard let message else {
+            // A malformed message ends the connection, like the end of the stream.
+            let bytes: [UInt8]?
+            do { bytes = try await connection.receiveBytes() } catch { bytes = nil }
+            guard let bytes, let message = Self.peek(bytes) else {
                 giveBack()
                 await connection.close()
                 return .disconnected
             }
             switch message {
-            case let .blobData(id, bytes):
+            case let .blob(id, blob):
                 guard let index = inFlight.removeValue(forKey: id) else { continue }  // not asked for: ignored
-                let valid = bytes.count == BlobFormat.sealedSize && bytes.withUnsafeBytes { BlobFormat.blobID(of: $0) } == id
+                let valid = blob.count == BlobFormat.sealedSize && blob.withUnsafeBytes { BlobFormat.blobID(of: $0) } == id
                 guard valid else {
                     inFlight[id] = index
                     giveBack()
                     await connection.close()
                     return .droppedForBadBlob
                 }
-                try bytes.withUnsafeBytes { (sealed) throws in
+                try blob.withUnsafeBytes { (sealed) throws in
                     try store.put(id, sealed: sealed)
                     try opener.open(index: index, sealed: sealed, id: id)  // the hash matched: a failure is the descriptor's
                     try partial.write(index: index, plaintext: UnsafeRawBufferPointer(opener.plaintext))
                 }
                 scheduler.finish(index)
                 report()
-            case let .blobMissing(id):
+            case let .other(.blobMissing(id)):
                 guard let index = inFlight.removeValue(forKey: id) else { continue }
                 scheduler.exclude(index, for: number)
-            case .goodbye:
+            case .other(.goodbye):
                 giveBack()
                 await connection.close()
                 return .disconnected
-            default:
+            case .other:
                 continue  // HELLO, FOLLOW, MANIFEST... of a gossip node: not ours to handle here
             }
         }
         await connection.close()
         return .finished
+    }
+
+    /// A received message as a worker sees it: a BLOB_DATA's blob stays a slice of the received bytes (1 MiB not
+    /// copied), anything else is decoded.
+    private enum Received {
+        case blob(BlobID, ArraySlice<UInt8>)
+        case other(WireMessage)
+    }
+
+    /// `bytes` as a ``Received``; nil when malformed.
+    private static func peek(_ bytes: [UInt8]) -> Received? {
+        if let (id, blob) = WireCodec.blobDataParts(bytes) { return .blob(id, blob) }
+        return (try? WireCodec.decode(bytes)).map(Received.other)
     }
 }
 
@@ -390,6 +404,9 @@ final class PeerConnection: Sendable {
         guard let bytes = try await socket.receive() else { return nil }
         return try WireCodec.decode(bytes)
     }
+
+    /// The next wire message's bytes, not decoded; nil at the end.
+    func receiveBytes() async throws -> [UInt8]? { try await socket.receive() }
 
     func close() async {
         try? await send(.goodbye(code: GoodbyeCode.shutdown, reason: "done"))

@@ -40,16 +40,46 @@ public final class BlobServer: BlobResponder {
         case let .blobQuery(ids):
             return .blobHave(ids.filter { store.contains($0) })
         case let .blobGet(id):
-            await admit(peer)
-            do {
-                guard let bytes = try store.get(id) else { return .blobMissing(id) }
-                counters.withLock { $0 += 1 }
-                return .blobData(id, bytes)
-            } catch {
-                store.remove(id)  // corrupt on disk: never served; a later fetch can bring it back
+            guard let message = await blobData(id, peer: peer), let (_, blob) = WireCodec.blobDataParts(message) else {
                 return .blobMissing(id)
             }
+            return .blobData(id, Array(blob))
         default:
+            return nil
+        }
+    }
+
+    /// The encoded answer; a BLOB_DATA message is read from the store straight into the message's bytes.
+    public func encodedAnswer(_ request: WireMessage, peer: String) async -> [UInt8]? {
+        guard case let .blobGet(id) = request else {
+            guard let answer = await answer(request, peer: peer) else { return nil }
+            return try? WireCodec.encode(answer)
+        }
+        return await blobData(id, peer: peer) ?? (try? WireCodec.encode(.blobMissing(id)))
+    }
+
+    /// The encoded BLOB_DATA message of blob `id` (type, id, sealed bytes: the store reads and checks the blob in place),
+    /// once `peer` may get it; nil when the store lacks it or holds it corrupt (then it is removed).
+    private func blobData(_ id: BlobID, peer: String) async -> [UInt8]? {
+        await admit(peer)
+        let header = 1 + id.bytes.count
+        var outcome: Result<Int?, BlobError> = .success(nil)
+        let message = [UInt8](unsafeUninitializedCapacity: header + BlobFormat.sealedSize) { buffer, count in
+            buffer[0] = WireType.blobData
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[1..<header]).initialize(from: id.bytes)
+            outcome = Result { () throws(BlobError) in
+                try store.read(id, into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[header...])))
+            }
+            count = header + ((try? outcome.get()) ?? 0)
+        }
+        switch outcome {
+        case .success(nil):
+            return nil
+        case .success:
+            counters.withLock { $0 += 1 }
+            return message
+        case .failure:
+            store.remove(id)  // corrupt on disk: never served; a later fetch can bring it back
             return nil
         }
     }
@@ -164,7 +194,7 @@ public final class BlobListener: Sendable {
             case .getPeers:
                 _ = try? await socket.send(WireCodec.encode(.peers([])))
             default:
-                if let answer = await responder.answer(message, peer: peer), let out = try? WireCodec.encode(answer) {
+                if let out = await responder.encodedAnswer(message, peer: peer) {
                     guard (try? await socket.send(out)) != nil else { return }
                 }
             }

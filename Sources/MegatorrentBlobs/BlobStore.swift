@@ -66,10 +66,12 @@ public final class BlobStore: Sendable {
 
     /// Blob `id`'s sealed bytes, checked against the id; nil when not held. Throws `.corruptBlob`.
     public func get(_ id: BlobID) throws(BlobError) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: BlobFormat.sealedSize)
-        let count = try withMutableRawBytes(&bytes) { (buffer) throws(BlobError) in try read(id, into: buffer) }
-        guard let count else { return nil }
-        bytes.removeLast(bytes.count - count)
+        var outcome: Result<Int?, BlobError> = .success(nil)
+        let bytes = [UInt8](unsafeUninitializedCapacity: BlobFormat.sealedSize) { buffer, count in
+            outcome = Result { () throws(BlobError) in try read(id, into: UnsafeMutableRawBufferPointer(buffer)) }
+            count = (try? outcome.get()) ?? 0
+        }
+        guard try outcome.get() != nil else { return nil }
         return bytes
     }
 

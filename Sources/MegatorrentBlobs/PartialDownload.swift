@@ -27,6 +27,8 @@ public final class PartialDownload: Sendable {
         var sinceCheckpoint = 0
     }
     private let progress: Mutex<Progress>
+    /// The plaintext SHA-256 of the done prefix, advanced as chunks are written.
+    private let hasher: PrefixHasher
     private let checkpointing = Mutex(())
     /// Chunks written between two checkpoints (a checkpoint syncs the data, then the sidecar).
     static let checkpointEvery = 32
@@ -46,7 +48,12 @@ public final class PartialDownload: Sendable {
         }
         try file.truncate(to: descriptor.size)
         progress = Mutex(Progress(done: done, doneCount: done.filter { $0 }.count))
+        hasher = try PrefixHasher(file: file, size: descriptor.size, chunkCount: done.count)
+        hasher.advance(isDone)  // the chunks a resumed download already has
     }
+
+    /// Whether chunk `index` is written (for the hasher).
+    private var isDone: @Sendable (Int) -> Bool { { index in self.progress.withLock { $0.done[index] } } }
 
     /// The chunks not written yet, in file order.
     public var missing: [Int] { progress.withLock { p in p.done.indices.filter { !p.done[$0] } } }
@@ -68,6 +75,7 @@ public final class PartialDownload: Sendable {
             }
             return p.sinceCheckpoint >= Self.checkpointEvery
         }
+        hasher.written(index, plaintext: plaintext, isDone: isDone)
         if due { try checkpoint() }
     }
 
@@ -83,22 +91,14 @@ public final class PartialDownload: Sendable {
         }
     }
 
-    /// Checks the whole file against the descriptor's SHA-256 and moves it to `outputPath`; removes the sidecar.
+    /// Checks the whole file against the descriptor's SHA-256 (hashed as the download went: `PrefixHasher`) and moves
+    /// it to `outputPath`; removes the sidecar.
     /// On a mismatch the partial file and sidecar are removed (a later run starts again) and `.plaintextMismatch` thrown.
     public func finish() throws(BlobError) {
         guard doneCount == descriptor.chunks.count else { throw .unavailable(missing: missing.count, of: descriptor.chunks.count) }
         try file.sync()
-        var hash = try? Digest(.sha256)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BlobFormat.chunkSize, alignment: 64)
-        defer { buffer.deallocate() }
-        var offset: UInt64 = 0
-        while offset < descriptor.size {
-            let count = try file.read(into: buffer, at: offset)
-            guard count > 0 else { break }
-            hash?.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            offset += UInt64(count)
-        }
-        guard offset == descriptor.size, hash?.finalize() == descriptor.plaintextSHA256 else {
+        // Most of the file was hashed while it was downloaded (`PrefixHasher`): this hashes the rest and compares.
+        guard try hasher.finish(isDone) == descriptor.plaintextSHA256 else {
             PosixFile.remove(statePath)
             PosixFile.remove(partPath)
             throw .plaintextMismatch

@@ -289,7 +289,7 @@ public final class GossipNode: Sendable {
             return "goodbye \(code): \(reason)"
         case .blobQuery, .blobGet:
             if let blobResponder {
-                if let answer = await blobResponder.answer(message, peer: link.id) { await link.send(answer) }
+                if let answer = await blobResponder.encodedAnswer(message, peer: link.id) { await link.send(encoded: answer) }
             } else {
                 await link.send(Self.holdsNothing(message))
             }

@@ -47,6 +47,11 @@ final class PeerLink: Sendable {
     /// Sends one wire message; errors end the connection, which the reader notices.
     func send(_ message: WireMessage) async {
         guard let bytes = try? WireCodec.encode(message) else { return }
+        await send(encoded: bytes)
+    }
+
+    /// Sends one wire message already encoded; errors end the connection, which the reader notices.
+    func send(encoded bytes: [UInt8]) async {
         try? await socket.send(bytes)
     }
 

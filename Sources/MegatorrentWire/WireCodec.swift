@@ -79,14 +79,20 @@ public enum WireCodec {
         return out
     }
 
+    /// The id and the blob of a BLOB_DATA message, the blob as a slice of `bytes` (no copy: a downloader checks and
+    /// stores the 1 MiB in place); nil when `bytes` is not a BLOB_DATA message (type 0x13, 33 to
+    /// ``WireLimits/maxBlobDataMessageBytes`` bytes). ``decode(_:)`` gives the same id and bytes.
+    public static func blobDataParts<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> (id: BlobID, blob: Bytes.SubSequence)? {
+        guard bytes.first == WireType.blobData, bytes.count >= 33, bytes.count <= WireLimits.maxBlobDataMessageBytes else { return nil }
+        let start = bytes.index(after: bytes.startIndex), blobStart = bytes.index(start, offsetBy: 32)
+        return (BlobID(bytes[start..<blobStart])!, bytes[blobStart...])
+    }
+
     /// The message in `bytes`. Unknown types decode as ``WireMessage/unknown(type:)``; a known type with a body that
     /// does not fit its layout throws ``Malformed``.
     public static func decode(_ bytes: some Collection<UInt8>) throws(Malformed) -> WireMessage {
         // A blob (up to 1 MiB) is sliced out directly rather than copied twice through the reader.
-        if bytes.first == WireType.blobData, bytes.count >= 33, bytes.count <= WireLimits.maxBlobDataMessageBytes {
-            let start = bytes.index(after: bytes.startIndex), blobStart = bytes.index(start, offsetBy: 32)
-            return .blobData(BlobID(bytes[start..<blobStart])!, Array(bytes[blobStart...]))
-        }
+        if let (id, blob) = blobDataParts(bytes) { return .blobData(id, Array(blob)) }
         var reader = ByteReader(Array(bytes))
         guard let type = reader.byte() else { throw .empty }
         let limit = type == WireType.blobData ? WireLimits.maxBlobDataMessageBytes : WireLimits.maxMessageBytes

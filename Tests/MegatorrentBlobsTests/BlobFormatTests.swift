@@ -71,6 +71,14 @@ final class BlobFormatTests: XCTestCase {
             .blobData(id, [UInt8](repeating: 7, count: BlobFormat.sealedSize)),
         ]
         for message in messages { XCTAssertEqual(try WireCodec.decode(try WireCodec.encode(message)), message) }
+        // The in-place view of a BLOB_DATA message gives what decoding gives, and nothing for other messages.
+        let data = try WireCodec.encode(.blobData(id, (0..<100).map { UInt8($0) }))
+        let parts = try XCTUnwrap(WireCodec.blobDataParts(data))
+        XCTAssertEqual(parts.id, id)
+        XCTAssertEqual(Array(parts.blob), (0..<100).map { UInt8($0) })
+        XCTAssertNil(WireCodec.blobDataParts(try WireCodec.encode(.blobGet(id))))
+        XCTAssertNil(WireCodec.blobDataParts([WireType.blobData] + [UInt8](repeating: 0, count: 31)))
+        XCTAssertNil(WireCodec.blobDataParts([WireType.blobData] + [UInt8](repeating: 0, count: 33 + BlobFormat.sealedSize)))
         XCTAssertThrowsError(try WireCodec.decode([WireType.blobGet] + [UInt8](repeating: 0, count: 31)))
         XCTAssertThrowsError(try WireCodec.decode([WireType.blobData] + [UInt8](repeating: 0, count: 33 + BlobFormat.sealedSize)))
         XCTAssertThrowsError(try WireCodec.encode(.blobData(id, [UInt8](repeating: 0, count: BlobFormat.sealedSize + 1))))

@@ -18,6 +18,11 @@ final class BlobServerTests: XCTestCase {
         XCTAssertEqual(have, .blobHave(held))
         let data = await server.answer(.blobGet(link.descriptor), peer: "p")
         XCTAssertEqual(data, .blobData(link.descriptor, try store.get(link.descriptor)!))
+        // What a connection sends: the same message, read straight into its encoding.
+        let encoded = await server.encodedAnswer(.blobGet(link.descriptor), peer: "p")
+        XCTAssertEqual(encoded, try WireCodec.encode(data!))
+        let encodedHave = await server.encodedAnswer(.blobQuery(held), peer: "p")
+        XCTAssertEqual(encodedHave, try WireCodec.encode(.blobHave(held)))
         let missing = await server.answer(.blobGet(absent), peer: "p")
         XCTAssertEqual(missing, .blobMissing(absent))
         let notARequest = await server.answer(.getPeers, peer: "p")
@@ -32,7 +37,16 @@ final class BlobServerTests: XCTestCase {
         let answer = await server.answer(.blobGet(victim), peer: "p")
         XCTAssertEqual(answer, .blobMissing(victim))
         XCTAssertFalse(store.contains(victim))
-        XCTAssertEqual(server.served, 1)
+        XCTAssertEqual(server.served, 2)
+        // The encoded path refuses a damaged blob the same way.
+        let second = held.first { $0 != link.descriptor && $0 != victim }!
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: store.filePath(second)))
+        bytes[bytes.count - 1] ^= 0x01  // the tag's last bit
+        try bytes.write(to: URL(fileURLWithPath: store.filePath(second)))
+        let encodedMissing = await server.encodedAnswer(.blobGet(second), peer: "p")
+        XCTAssertEqual(encodedMissing, try WireCodec.encode(.blobMissing(second)))
+        XCTAssertFalse(store.contains(second))
+        XCTAssertEqual(server.served, 2)
     }
 
     func testEachPeerIsRateLimited() async throws {
