@@ -28,6 +28,12 @@ final class ChannelResolutionSwarmTests: XCTestCase {
     /// Node `index`'s store folder (`prefix` tells swarms apart).
     func store(_ index: Int, _ prefix: String = "node") -> String { folder + "/\(prefix)\(index)" }
 
+    /// Whether `session` seeds `infoHash` within 30 s: right after a publish or a download libtorrent may still be
+    /// checking the files it was given (seen under load).
+    func isSeeding(_ session: TorrentSession, _ infoHash: InfoHash) async throws -> Bool {
+        try await eventually(within: 30) { try session.torrents.status(infoHash).state == .seeding }
+    }
+
     /// The file a node keeps for a manifest.
     func storedFile(_ store: String, _ manifest: SignedManifest) -> [UInt8]? {
         let path = ChannelStore(root: store).folder(
@@ -67,7 +73,8 @@ final class ChannelResolutionSwarmTests: XCTestCase {
         XCTAssertEqual(published.infoHash.bytes, ManifestTorrent(manifest: first).infoHash)
         XCTAssertEqual(published.sidecar.sequence, 1)
         XCTAssertEqual(storedFile(store(0), first), first.jsonBytes)
-        XCTAssertEqual(try swarm.session(0).torrents.status(published.infoHash).state, .seeding)
+        let seeding1 = try await isSeeding(try swarm.session(0), published.infoHash)
+        XCTAssertTrue(seeding1, "node 0 does not seed published.infoHash")
 
         // Node 5 resolves: the manifest byte for byte, the author's signed pointer as its sidecar; it now seeds.
         start = ContinuousClock.now
@@ -77,7 +84,8 @@ final class ChannelResolutionSwarmTests: XCTestCase {
         XCTAssertEqual(manifest.jsonBytes, first.jsonBytes)
         XCTAssertEqual(sidecar, published.sidecar)
         XCTAssertEqual(storedFile(store(5), first), first.jsonBytes)
-        XCTAssertEqual(try swarm.session(5).torrents.status(published.infoHash).state, .seeding)
+        let seeding2 = try await isSeeding(try swarm.session(5), published.infoHash)
+        XCTAssertTrue(seeding2, "node 5 does not seed published.infoHash")
 
         // Node 5 republishes from what it holds (no key), then the author leaves.
         let republished = try await publisher(5).republish(sidecar, manifest: manifest, storeFolder: store(5))
@@ -108,7 +116,8 @@ final class ChannelResolutionSwarmTests: XCTestCase {
         XCTAssertEqual(storedFile(store(5), second), second.jsonBytes)
         XCTAssertEqual(ChannelStore(root: store(5)).entries(channel: key.publicKey).map(\.sequence), [2])
         XCTAssertThrowsError(try swarm.session(5).torrents.status(published.infoHash), "the old version is retired")
-        XCTAssertEqual(try swarm.session(5).torrents.status(update.infoHash).state, .seeding)
+        let seeding3 = try await isSeeding(try swarm.session(5), update.infoHash)
+        XCTAssertTrue(seeding3, "node 5 does not seed update.infoHash")
 
         // Nothing newer: nothing fetched.
         let current = try await resolver(5).resolve(key.publicKey, storeFolder: store(5), newerThan: 2)
@@ -152,7 +161,8 @@ final class ChannelResolutionSwarmTests: XCTestCase {
             XCTAssertThrowsError(try swarm.session(6).torrents.status(infoHash), "pointer \(sequence): torrent kept")
             XCTAssertEqual(
                 ChannelStore(root: readerStore).entries(channel: key.publicKey).map(\.infoHash), [published.infoHash])
-            XCTAssertEqual(try swarm.session(6).torrents.status(published.infoHash).state, .seeding)
+            let seeding4 = try await isSeeding(try swarm.session(6), published.infoHash)
+            XCTAssertTrue(seeding4, "node 6 does not seed published.infoHash")
             return (outcome, infoHash)
         }
 
@@ -195,7 +205,8 @@ final class ChannelResolutionSwarmTests: XCTestCase {
         _ = try await DHTChannel(dht: swarm.dht(3)).put(replayed)
         let replay = try await resolveAbove(7, resolver, key.publicKey, store: readerStore)
         XCTAssertEqual(replay, .refused(.sequenceMismatch(pointer: 8, manifest: 1)))
-        XCTAssertEqual(try swarm.session(6).torrents.status(published.infoHash).state, .seeding)
+        let seeding5 = try await isSeeding(try swarm.session(6), published.infoHash)
+        XCTAssertTrue(seeding5, "node 6 does not seed published.infoHash")
         XCTAssertEqual(
             ChannelStore(root: readerStore).entries(channel: key.publicKey).map(\.infoHash), [published.infoHash],
             "no folder made for a torrent already held")
