@@ -76,6 +76,12 @@ struct SeededFile {
     func downloaded(in savePath: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: savePath + "/" + Self.name))
     }
+
+    /// Whether the file in `savePath` equals the content within 10 s: libtorrent reports a torrent finished once every
+    /// piece passed its hash check, and its disk threads may still be writing the last blocks (seen under load).
+    func arrives(in savePath: String) async -> Bool {
+        await eventually(within: 10) { (try? downloaded(in: savePath)) == content }
+    }
 }
 
 /// Collects a progress stream's updates on a task of its own until the stream ends or shows the torrent complete.
