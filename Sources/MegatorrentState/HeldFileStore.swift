@@ -5,31 +5,19 @@ import GRDB
 /// Kept in the state database rather than the blob store, so that the store alone does not say which blobs form one
 /// file.
 public final class HeldFileStore: Sendable {
-    private let database: StateDatabase
+    private let table: KeySetTable
 
     /// The store inside `database`.
-    public init(database: StateDatabase) { self.database = database }
+    public init(database: StateDatabase) { table = KeySetTable(database: database, table: "heldFile", column: "descriptor") }
 
     /// Records that the file of `descriptor` is held; returns false when it was already.
     @discardableResult
-    public func add(descriptor: String, at time: Int64) throws(StateError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO heldFile (descriptor, addedAt) VALUES (?, ?)", arguments: [descriptor, time])
-            return db.changesCount > 0
-        }
-    }
+    public func add(descriptor: String, at time: Int64) throws(StateError) -> Bool { try table.add(descriptor, at: time) }
 
     /// Forgets the file of `descriptor`; returns false when it was not held.
     @discardableResult
-    public func remove(descriptor: String) throws(StateError) -> Bool {
-        try database.write { db in
-            try db.execute(sql: "DELETE FROM heldFile WHERE descriptor = ?", arguments: [descriptor])
-            return db.changesCount > 0
-        }
-    }
+    public func remove(descriptor: String) throws(StateError) -> Bool { try table.remove(descriptor) }
 
     /// The held files' descriptor ids, oldest first.
-    public func descriptors() throws(StateError) -> [String] {
-        try database.read { db in try String.fetchAll(db, sql: "SELECT descriptor FROM heldFile ORDER BY addedAt, descriptor") }
-    }
+    public func descriptors() throws(StateError) -> [String] { try table.keys(byAge: true) }
 }
